@@ -1,0 +1,57 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Connection options of every module; the argspec is CONNECTION_ARGSPEC in module_utils/_module.py.
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Root URL of the ZITADEL instance, for example V(https://my-instance.zitadel.cloud).
+      - If not set, the value of the E(ZITADEL_API_URL) environment variable is used.
+    type: str
+    required: true
+  org_id:
+    description:
+      - ID of the organisation the request acts in, sent as the C(x-zitadel-orgid) header.
+      - Users are looked up inside this organisation; org metadata modules act on it.
+      - If not set, the value of the E(ZITADEL_ORG_ID) environment variable is used; if that is not set either,
+        ZITADEL uses the organisation of the service account.
+    type: str
+  validate_certs:
+    description:
+      - Verify the TLS certificate of O(api_url).
+      - Setting this to V(false) is unsafe and meant for tests only; prefer O(ca_path) for private CAs.
+      - If not set, the value of the E(ZITADEL_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM file with the CA certificate(s) to trust for O(api_url) instead of the system store.
+      - If not set, the value of the E(ZITADEL_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer before the attempt counts as failed.
+      - If not set, the value of the E(ZITADEL_TIMEOUT) environment variable is used.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a connection error, a timeout, or HTTP 429, 500, 502, 503
+        or 504, with exponential backoff and jitter; C(Retry-After) is honoured (up to 60 seconds).
+      - A task therefore waits at most about (O(retries) + 1) x O(timeout) seconds plus the backoff for one request.
+      - If not set, the value of the E(ZITADEL_RETRIES) environment variable is used.
+    type: int
+    default: 3
+  http_agent:
+    description:
+      - The C(User-Agent) header of the requests.
+      - If not set, the value of the E(ZITADEL_HTTP_AGENT) environment variable is used.
+    type: str
+    default: community.zitadel
+'''

@@ -1,0 +1,153 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HTTP client for the ZITADEL APIs: one requests session, retries with backoff, typed errors."""
+
+from __future__ import annotations
+
+import random
+import time
+import traceback
+from urllib.parse import urlsplit
+
+from ansible_collections.community.zitadel.plugins.module_utils._errors import (
+    ZitadelApiError,
+    ZitadelAuthError,
+    ZitadelConfigError,
+    ZitadelRequestError,
+)
+
+try:
+    import requests
+except ImportError:
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 10.0
+RETRY_AFTER_CAP = 60.0
+DEFAULT_HTTP_AGENT = 'community.zitadel'
+
+
+def normalize_api_url(api_url):
+    """Validate api_url offline and return it without a trailing slash."""
+    parts = urlsplit(api_url or '')
+    if parts.scheme not in ('http', 'https') or not parts.hostname or parts.query or parts.fragment:
+        raise ZitadelConfigError(
+            'api_url %r is not a valid ZITADEL URL: give the instance root such as https://zitadel.example.com '
+            '(http or https, a host name, no query or fragment).' % (api_url,))
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ZitadelConfigError('api_url %r has an invalid port.' % (api_url,)) from None
+    return api_url.rstrip('/')
+
+
+class ZitadelClient:
+    """Sends requests to one ZITADEL instance; auth is a strategy object from _auth."""
+
+    def __init__(self, api_url, auth, validate_certs=True, ca_path=None, timeout=30, retries=3,
+                 http_agent=DEFAULT_HTTP_AGENT, sleep=time.sleep):
+        self.api_url = normalize_api_url(api_url)
+        self.auth = auth
+        self.timeout = timeout
+        self.retries = retries
+        self._sleep = sleep
+        self.session = requests.Session()
+        self.session.verify = ca_path if (validate_certs and ca_path) else validate_certs
+        self.session.headers['User-Agent'] = http_agent
+        self.session.headers['Accept'] = 'application/json'
+
+    @property
+    def issuer(self):
+        """The URL ZITADEL expects as JWT audience: scheme and host of api_url."""
+        parts = urlsplit(self.api_url)
+        return '%s://%s' % (parts.scheme, parts.netloc)
+
+    def request(self, method, path, body=None, org_id=None):
+        """Call an API route with the auth header; return the decoded JSON body ({} when empty)."""
+        headers = {}
+        if org_id:
+            headers['x-zitadel-orgid'] = org_id
+        refreshed = False
+        while True:
+            headers['Authorization'] = self.auth.authorization(self)
+            response = self._send(method, path, headers=headers, json=body)
+            if response.status_code == 401 and not refreshed and self.auth.refresh():
+                refreshed = True
+                continue
+            if response.status_code >= 400:
+                raise ZitadelApiError.from_response(response, method, path)
+            return _json_body(response, method, path)
+
+    def request_token(self, form, basic_auth=None):
+        """POST /oauth/v2/token; return the access token and its lifetime in seconds."""
+        path = '/oauth/v2/token'
+        response = self._send('POST', path, data=form, auth=basic_auth)
+        body = _json_body(response, 'POST', path, strict=False)
+        if response.status_code >= 400 or not body.get('access_token'):
+            oauth_error = body.get('error')
+            raise ZitadelAuthError(
+                'ZITADEL refused to issue an access token (HTTP %s%s%s). Check the service account credentials, and '
+                'that the key or client secret belongs to this ZITADEL instance.'
+                % (response.status_code, ', ' + oauth_error if oauth_error else '',
+                   ': ' + body['error_description'] if body.get('error_description') else ''),
+                status=response.status_code, oauth_error=oauth_error)
+        return body['access_token'], int(body.get('expires_in') or 0)
+
+    def _send(self, method, path, **kwargs):
+        """One logical request: retried on connection errors, timeouts and retryable statuses."""
+        url = self.api_url + path
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.exceptions.SSLError:
+                raise ZitadelRequestError(
+                    'TLS verification of %s failed. Point ca_path at the CA certificate that signed the server '
+                    'certificate, or (unsafe, for tests only) set validate_certs to false.' % self.issuer) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if attempt >= self.retries:
+                    raise ZitadelRequestError('%s %s failed after %d attempt(s): %s.'
+                                              % (method, path, attempt + 1, _describe_transport_error(exc, self.timeout))) from None
+                self._sleep(self._backoff(attempt))
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                    return response
+                self._sleep(self._backoff(attempt, response.headers.get('Retry-After')))
+            attempt += 1
+
+    @staticmethod
+    def _backoff(attempt, retry_after=None):
+        """Seconds to wait: the server's Retry-After when given, else exponential backoff with full jitter."""
+        if retry_after is not None:
+            try:
+                return min(max(float(retry_after), 0.0), RETRY_AFTER_CAP)
+            except ValueError:
+                pass  # an HTTP date: fall back to backoff
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+
+
+def _describe_transport_error(exc, timeout):
+    if isinstance(exc, requests.exceptions.Timeout):
+        return 'no answer within the timeout of %s seconds' % timeout
+    return 'could not connect or the connection was dropped (%s)' % type(exc).__name__
+
+
+def _json_body(response, method, path, strict=True):
+    if not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    if not strict:
+        return {}
+    raise ZitadelApiError(response.status_code, method, path,
+                          server_message='the answer is not a JSON object; is api_url the ZITADEL API?')

@@ -1,0 +1,153 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Typed errors of the ZITADEL client and their translation into messages a person understands.
+
+Decisions branch on the HTTP status, the gRPC code and the ZITADEL error id, never on the
+server's message: ZITADEL localises it. No error ever carries a credential.
+"""
+
+from __future__ import annotations
+
+# gRPC codes used by ZITADEL (google.rpc.Code).
+INVALID_ARGUMENT = 3
+NOT_FOUND = 5
+PERMISSION_DENIED = 7
+FAILED_PRECONDITION = 9
+UNAUTHENTICATED = 16
+
+USER_NOT_FOUND_IDS = frozenset(('COMMAND-uXHNj', 'COMMAND-4M0fs'))
+ORG_NOT_FOUND_IDS = frozenset(('AUTH-Bs7Ds', 'COMMAND-QXPGs'))
+PERMISSION_DENIED_IDS = frozenset(('AUTH-5mWD2', 'AUTHZ-HKJD33'))
+
+
+class ZitadelError(Exception):
+    """Base class: str(error) is safe to show to the user."""
+
+    def facts(self):
+        """Structured, secret-free details for the task result."""
+        return {}
+
+
+class ZitadelConfigError(ZitadelError):
+    """Invalid options or input, found before any request is sent."""
+
+
+class ZitadelRequestError(ZitadelError):
+    """The request got no HTTP answer: connection refused or dropped, timeout, TLS failure."""
+
+
+class ZitadelAuthError(ZitadelError):
+    """The token endpoint refused to issue an access token."""
+
+    def __init__(self, message, status=None, oauth_error=None):
+        super().__init__(message)
+        self.status = status
+        self.oauth_error = oauth_error
+
+    def facts(self):
+        return {'status': self.status, 'oauth_error': self.oauth_error}
+
+
+class ZitadelApiError(ZitadelError):
+    """ZITADEL answered with an HTTP error status."""
+
+    def __init__(self, status, method, path, code=None, error_id=None, server_message=None, context=None):
+        self.status = status
+        self.method = method
+        self.path = path
+        self.code = code
+        self.error_id = error_id
+        self.server_message = server_message
+        self.context = context
+        super().__init__(self._message())
+
+    @classmethod
+    def from_response(cls, response, method, path):
+        """Parse a grpc-gateway error body ({code, message, details:[{id}]}); tolerate any other body."""
+        code = error_id = message = None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            code = body.get('code')
+            message = body.get('message')
+            for detail in body.get('details') or ():
+                if isinstance(detail, dict) and detail.get('id'):
+                    error_id = detail['id']
+                    break
+        return cls(response.status_code, method, path, code=code, error_id=error_id, server_message=message)
+
+    def with_context(self, context):
+        """Return the same error, explained for a given operation (an ErrorContext)."""
+        return ZitadelApiError(self.status, self.method, self.path, self.code, self.error_id, self.server_message, context)
+
+    @property
+    def is_routing_not_found(self):
+        """The gateway found no route: a 404 without a ZITADEL error id, not a missing object."""
+        return self.status == 404 and self.error_id is None
+
+    def facts(self):
+        return {'status': self.status, 'error_id': self.error_id, 'grpc_code': self.code}
+
+    def _message(self):
+        ctx = self.context
+        what = 'Could not %s on %s' % (ctx.action, ctx.target) if ctx else 'Request %s %s failed' % (self.method, self.path)
+        return '%s: %s' % (what, self._reason())
+
+    def _reason(self):
+        ctx = self.context
+        org = ctx.org_description if ctx else 'the organisation'
+        if self.error_id in USER_NOT_FOUND_IDS:
+            return ('the user does not exist in %s (%s). Check user_id, and set org_id to the organisation '
+                    'the user belongs to.' % (org, self.error_id))
+        if self.error_id in ORG_NOT_FOUND_IDS:
+            return 'the organisation does not exist (%s). Check org_id.' % self.error_id
+        if self.status == 403 or self.error_id in PERMISSION_DENIED_IDS:
+            permission = ctx.permission if ctx else 'the required permission'
+            return ('the credentials lack permission %s in %s (%s). Grant the service account a role that includes '
+                    '%s, for example ORG_OWNER or ORG_USER_MANAGER.' % (permission, org, self._server_ref(), permission))
+        if self.status == 401:
+            return ('the credentials were rejected (%s). Check that the token or key is valid, not expired and '
+                    'issued for this ZITADEL instance.' % self._server_ref())
+        if self.is_routing_not_found:
+            return ('ZITADEL has no such endpoint (HTTP 404 for %s %s). Check that api_url is the root URL of the '
+                    'ZITADEL API.' % (self.method, self.path))
+        if self.status == 400 and self.code == INVALID_ARGUMENT:
+            return 'ZITADEL rejected the request as invalid (%s).' % self._server_ref()
+        return 'ZITADEL answered %s.' % self._server_ref()
+
+    def _server_ref(self):
+        parts = ['HTTP %s' % self.status]
+        if self.error_id:
+            parts.append(self.error_id)
+        if self.server_message:
+            parts.append(self.server_message)
+        return ', '.join(parts)
+
+
+class ErrorContext:
+    """What was being done, to which object, and which permission it needs."""
+
+    def __init__(self, action, target, permission, org_description):
+        self.action = action
+        self.target = target
+        self.permission = permission
+        self.org_description = org_description
+
+
+class PartialApplyError(ZitadelError):
+    """A write step failed after earlier steps of the same task were written."""
+
+    def __init__(self, cause, written):
+        self.cause = cause
+        self.written = written
+        super().__init__('%s Already written before the failure: %s. Run the task again to converge.'
+                         % (cause, written))
+
+    def facts(self):
+        facts = dict(self.cause.facts())
+        facts['written'] = self.written
+        return facts

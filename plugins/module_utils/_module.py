@@ -1,0 +1,118 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shared options of every module (connection and auth) and the thin layer between AnsibleModule and the client."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
+from ansible_collections.community.zitadel.plugins.module_utils._client import (
+    DEFAULT_HTTP_AGENT,
+    REQUESTS_IMPORT_ERROR,
+    ZitadelClient,
+    normalize_api_url,
+)
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError, ZitadelError
+from ansible_collections.community.zitadel.plugins.module_utils._reconcile import MASK
+
+# Documented in doc_fragments/connection.py; keep both in step.
+CONNECTION_ARGSPEC = {
+    'api_url': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['ZITADEL_API_URL'])},
+    'org_id': {'type': 'str', 'fallback': (env_fallback, ['ZITADEL_ORG_ID'])},
+    'validate_certs': {'type': 'bool', 'default': True, 'fallback': (env_fallback, ['ZITADEL_VALIDATE_CERTS'])},
+    'ca_path': {'type': 'path', 'fallback': (env_fallback, ['ZITADEL_CA_PATH'])},
+    'timeout': {'type': 'float', 'default': 30, 'fallback': (env_fallback, ['ZITADEL_TIMEOUT'])},
+    'retries': {'type': 'int', 'default': 3, 'fallback': (env_fallback, ['ZITADEL_RETRIES'])},
+    'http_agent': {'type': 'str', 'default': DEFAULT_HTTP_AGENT, 'fallback': (env_fallback, ['ZITADEL_HTTP_AGENT'])},
+}
+
+# Documented in doc_fragments/auth.py. The environment variables are read by _auth.select_auth,
+# so that one method given in the task is never mixed with another one from the environment.
+AUTH_ARGSPEC = {
+    'token': {'type': 'str', 'no_log': True},
+    'jwt_profile_file': {'type': 'path'},
+    'jwt_profile_json': {'type': 'raw', 'no_log': True},
+    'client_id': {'type': 'str'},
+    'client_secret': {'type': 'str', 'no_log': True},
+}
+
+
+class _AnsibleModule(AnsibleModule):
+    """Treats the options in masked_options as no_log when the task sets sensitive=true."""
+
+    def __init__(self, masked_options, **kwargs):
+        self.masked_options = masked_options
+        super().__init__(**kwargs)
+
+    def _log_invocation(self):
+        if self.params.get('sensitive'):
+            for name in self.masked_options:
+                self.argument_spec[name]['no_log'] = True
+                self.no_log_values.update(_leaf_strings(self.params[name]))
+        super()._log_invocation()
+
+
+class ZitadelModule:
+    """An AnsibleModule with the shared options, which turns ZitadelError into a clear failure.
+
+    masked_options: options whose values the module's own `sensitive` option hides everywhere.
+    """
+
+    def __init__(self, argument_spec, masked_options=(), **kwargs):
+        spec = dict(CONNECTION_ARGSPEC, **AUTH_ARGSPEC)
+        spec.update(argument_spec)
+        self.ansible = _AnsibleModule(masked_options, argument_spec=spec, supports_check_mode=True, **kwargs)
+        if REQUESTS_IMPORT_ERROR:
+            self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self.params = self.ansible.params
+        self.check_mode = self.ansible.check_mode
+
+    def client(self):
+        """A client built from the options, validated offline; the first request is sent later."""
+        params = self.params
+        options = {name: params.get(name) for name in AUTH_OPTION_NAMES}
+        if options['jwt_profile_json'] is not None and not isinstance(options['jwt_profile_json'], str):
+            options['jwt_profile_json'] = json.dumps(options['jwt_profile_json'])
+        auth = select_auth(options, os.environ)
+        self.ansible.no_log_values.update(auth.secrets())
+        if params['timeout'] <= 0 or params['retries'] < 0:
+            raise ZitadelConfigError('timeout must be greater than 0 and retries at least 0.')
+        return ZitadelClient(
+            normalize_api_url(params['api_url']), auth, validate_certs=params['validate_certs'],
+            ca_path=params['ca_path'], timeout=params['timeout'], retries=params['retries'],
+            http_agent=params['http_agent'])
+
+    def run(self, task):
+        """Run task(self) -> result dict and exit; a ZitadelError fails the task with its message."""
+        extra = {}
+        if self.params.get('sensitive'):
+            masked = {name: _mask(self.params[name]) for name in self.ansible.masked_options}
+            extra['invocation'] = {'module_args': dict(self.params, **masked)}
+        try:
+            result = task(self)
+        except ZitadelError as exc:
+            self.ansible.fail_json(msg=str(exc), **dict(exc.facts(), **extra))
+        if not self.ansible._diff:  # pylint: disable=protected-access
+            result.pop('diff', None)
+        self.ansible.exit_json(**dict(result, **extra))
+
+
+def _mask(value):
+    """A metadata map keeps its keys; any other value is masked whole."""
+    if isinstance(value, dict):
+        return {key: MASK for key in value}
+    return None if value is None else MASK
+
+
+def _leaf_strings(value):
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _leaf_strings(item)]
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _leaf_strings(item)]
+    return [value] if isinstance(value, str) and value else []
