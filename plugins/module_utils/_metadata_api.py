@@ -83,6 +83,8 @@ class MetadataTarget:
         if keys is not None:
             wanted = set(keys)
             entries = {k: v for k, v in entries.items() if k in wanted}
+        if prefix:  # STARTS_WITH may treat _ and % as wildcards on the server
+            entries = {k: v for k, v in entries.items() if k.startswith(prefix)}
         return entries
 
     def set(self, entries):
@@ -145,6 +147,10 @@ class UserMetadata(MetadataTarget):
     def description(self):
         return 'user %s in %s' % (self.user_id, self.org_description)
 
+    def check_exists(self):
+        """Fail as a write would when the user does not exist; metadata reads of a missing user look empty."""
+        self._call('predict a change', self.read_permission, 'GET', '/management/v1/users/%s' % quote(self.user_id, safe=''))
+
 
 class OrgMetadata(MetadataTarget):
     """Metadata of the context organisation (org_id, or the service account's own organisation)."""
@@ -156,6 +162,9 @@ class OrgMetadata(MetadataTarget):
     @property
     def description(self):
         return self.org_description
+
+    def check_exists(self):
+        """The organisation was checked by ZITADEL's authorisation when its metadata was read."""
 
 
 def _encode(value):

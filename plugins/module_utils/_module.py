@@ -42,6 +42,28 @@ AUTH_ARGSPEC = {
     'client_secret': {'type': 'str', 'no_log': True},
 }
 
+# Documented in doc_fragments/metadata.py; the options of every write module.
+VALUE_ARGSPEC = {
+    'encoding': {'type': 'str', 'choices': ['text', 'base64', 'json'], 'default': 'text'},
+    'sensitive': {'type': 'bool', 'default': False},
+}
+
+# Documented in doc_fragments/metadata.py (BULK); the options of the bulk write modules.
+BULK_ARGSPEC = {
+    'metadata': {'type': 'raw', 'required': True},
+    'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+    'purge': {'type': 'bool', 'default': False},
+    'purge_exclude': {'type': 'list', 'elements': 'str', 'default': []},
+}
+
+# Documented in doc_fragments/metadata.py (INFO); the options of the info modules.
+INFO_ARGSPEC = {
+    'keys': {'type': 'list', 'elements': 'str', 'no_log': False},
+    'prefix': {'type': 'str'},
+    'parse_json': {'type': 'bool', 'default': False},
+}
+INFO_MUTUALLY_EXCLUSIVE = [('keys', 'prefix')]
+
 
 class _AnsibleModule(AnsibleModule):
     """Treats the options in masked_options as no_log when the task sets sensitive=true."""

@@ -173,3 +173,67 @@ def _canonical_json(data):
         return json.dumps(json.loads(data.decode('utf-8')), sort_keys=True, separators=(',', ':'))
     except ValueError:
         return None
+
+
+def reconcile_key(target, codec, key, value, state, check_mode, sensitive=False):
+    """Bring one key of one target to the desired state; the result of a single-key module."""
+    validate_key(key)
+    desired = {key: codec.encode(key, value)} if state == 'present' else {}
+    current = target.get(key)
+    plan = Plan({} if current is None else {key: current}, codec, desired=desired, absent=() if desired else [key])
+    _apply(plan, target, check_mode)
+    after = plan.after().get(key)
+    return {
+        'changed': plan.changed,
+        'metadata': None if after is None else entry(codec, key, after, sensitive),
+        'diff': plan.result(codec, sensitive)['diff'],
+    }
+
+
+def reconcile_keys(target, codec, metadata, state, check_mode, purge=False, purge_exclude=(), sensitive=False):
+    """Bring many keys of one target to the desired state with one list, one set and one removal at most."""
+    if state == 'present':
+        if not isinstance(metadata, dict):
+            raise ZitadelConfigError('metadata must be a dictionary of key to value with state=present, not %s.'
+                                     % type(metadata).__name__)
+        desired, absent = encode_all(codec, metadata), ()
+    else:
+        if not isinstance(metadata, (dict, list)):
+            raise ZitadelConfigError('metadata must be a list of keys (or a dictionary) with state=absent.')
+        if purge:
+            raise ZitadelConfigError('purge works with state=present only; with state=absent list the keys to remove.')
+        desired, absent = {}, [validate_key(key) for key in metadata]
+    current = target.list()
+    plan = Plan(current, codec, desired=desired, absent=absent, purge=purge, keep=purge_exclude)
+    _apply(plan, target, check_mode)
+    result = plan.result(codec, sensitive, keys=set(desired) | set(absent) | set(plan.removed))
+    after = plan.after()
+    result['metadata'] = {k: MASK if sensitive else codec.show(v) for k, v in sorted(after.items())}
+    return result
+
+
+def read_entries(target, keys=None, prefix=None, parse_json=False):
+    """Entries of one target sorted by key, for the info modules: text when valid UTF-8, base64, parsed JSON."""
+    if keys is not None:
+        entries = {validate_key(key): None for key in keys}
+        entries = target.list(keys=list(entries)) if entries else {}
+    else:
+        entries = target.list(prefix=prefix)
+    result = []
+    for key in sorted(entries):
+        data = entries[key]
+        item = {'key': key, 'value': _utf8(data), 'value_base64': base64.b64encode(data).decode('ascii')}
+        if parse_json and _canonical_json(data) is not None:
+            item['json'] = json.loads(data.decode('utf-8'))
+        result.append(item)
+    return result
+
+
+def _apply(plan, target, check_mode):
+    """Write the plan, or in check mode make sure the prediction is true (the target exists)."""
+    if not plan.changed:
+        return
+    if check_mode:
+        target.check_exists()
+    else:
+        plan.apply(target)

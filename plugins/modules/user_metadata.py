@@ -14,8 +14,6 @@ description:
     and writes only when they differ.
   - In check mode nothing is written and RV(ignore:changed) tells whether a write would happen; with C(--diff) the
     decoded values before and after are shown.
-  - Keys that the single-key routes of the ZITADEL Management API v1 cannot address (V(_bulk), V(_search) and keys
-    containing C(/)) are fully supported; the module reads, writes and removes them through the list and bulk routes.
   - To manage many keys of a user in one request, use M(community.zitadel.user_metadata_bulk).
 author:
   - community.zitadel contributors
@@ -36,32 +34,18 @@ options:
     required: true
   value:
     description:
-      - The desired value, 1 to 500000 bytes once encoded. Required when O(state=present).
-      - With O(encoding=text) a string, stored as UTF-8.
-      - With O(encoding=base64) the base64 form of raw bytes; the bytes are stored and compared.
-      - With O(encoding=json) any structure, or a string holding a JSON document; it is stored as compact JSON and
-        compared by meaning, so white space or key order on the server is not a difference.
+      - The desired value, as O(encoding) says. Required when O(state=present).
     type: raw
-  encoding:
-    description:
-      - How O(value) is given and compared, and how values are returned.
-    type: str
-    choices: [text, base64, json]
-    default: text
   state:
     description:
       - V(present) sets the key to O(value); V(absent) removes the key (a missing key is not an error).
     type: str
     choices: [present, absent]
     default: present
-  sensitive:
-    description:
-      - Mask the value in the results, the diff and the logs while still detecting changes.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
+  - community.zitadel.metadata
   - community.zitadel.attributes
 '''
 
@@ -137,30 +121,15 @@ diff:
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import UserMetadata
-from ansible_collections.community.zitadel.plugins.module_utils._module import ZitadelModule
-from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, Plan, entry, validate_key
+from ansible_collections.community.zitadel.plugins.module_utils._module import VALUE_ARGSPEC, ZitadelModule
+from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, reconcile_key
 
 
 def run(module):
     params = module.params
-    key, state, sensitive = params['key'], params['state'], params['sensitive']
-    codec = Codec(params['encoding'])
-    validate_key(key)
-    desired = {key: codec.encode(key, params['value'])} if state == 'present' else {}
     target = UserMetadata(module.client(), params['user_id'], params['org_id'])
-
-    current = target.get(key)
-    plan = Plan({} if current is None else {key: current}, codec, desired=desired, absent=[key] if state == 'absent' else ())
-    if plan.changed and not module.check_mode:
-        plan.apply(target)
-
-    after = plan.after().get(key)
-    result = plan.result(codec, sensitive)
-    return {
-        'changed': result['changed'],
-        'metadata': None if after is None else entry(codec, key, after, sensitive),
-        'diff': result['diff'],
-    }
+    return reconcile_key(target, Codec(params['encoding']), params['key'], params['value'], params['state'],
+                         module.check_mode, params['sensitive'])
 
 
 def main():
@@ -169,9 +138,8 @@ def main():
             'user_id': {'type': 'str', 'required': True},
             'key': {'type': 'str', 'required': True, 'no_log': False},
             'value': {'type': 'raw'},
-            'encoding': {'type': 'str', 'choices': ['text', 'base64', 'json'], 'default': 'text'},
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
-            'sensitive': {'type': 'bool', 'default': False},
+            **VALUE_ARGSPEC,
         },
         masked_options=('value',),
         required_if=[('state', 'present', ['value'])],

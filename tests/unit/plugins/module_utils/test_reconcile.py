@@ -17,6 +17,9 @@ from ansible_collections.community.zitadel.plugins.module_utils._reconcile impor
     Plan,
     encode_all,
     entry,
+    read_entries,
+    reconcile_key,
+    reconcile_keys,
     validate_key,
 )
 
@@ -28,6 +31,18 @@ class FakeTarget:
         self.entries = dict(entries or {})
         self.writes = []
         self.fail_remove = fail_remove
+
+    def get(self, key):
+        self.writes.append(('get', [key]))
+        return self.entries.get(key)
+
+    def list(self, keys=None, prefix=None):
+        self.writes.append(('list', keys))
+        return {k: v for k, v in self.entries.items()
+                if (keys is None or k in keys) and (prefix is None or k.startswith(prefix))}
+
+    def check_exists(self):
+        self.writes.append(('check_exists', []))
 
     def set(self, entries):
         self.writes.append(('set', sorted(entries)))
@@ -138,6 +153,59 @@ def test_apply_sends_one_set_and_one_remove():
     plan = Plan(dict(target.entries), Codec('text'), desired={'a': b'9', 'd': b'4'}, purge=True)
     plan.apply(target)
     assert target.writes == [('set', ['a', 'd']), ('remove', ['b', 'c'])]
+
+
+def test_reconcile_key_check_mode_predicts_and_confirms_the_target():
+    target = FakeTarget({'a': b'1'})
+    result = reconcile_key(target, Codec('text'), 'a', '2', 'present', check_mode=True)
+    assert result['changed'] and result['metadata']['value'] == '2'
+    assert result['diff'] == {'before': {'a': '1'}, 'after': {'a': '2'}}
+    assert target.writes == [('get', ['a']), ('check_exists', [])] and target.entries == {'a': b'1'}
+
+
+def test_reconcile_key_absent_missing_is_ok_without_writes():
+    target = FakeTarget()
+    result = reconcile_key(target, Codec('text'), 'a', None, 'absent', check_mode=False)
+    assert not result['changed'] and result['metadata'] is None and target.writes == [('get', ['a'])]
+
+
+def test_reconcile_keys_reports_each_outcome():
+    target = FakeTarget({'same': b'1', 'old': b'1', 'extra': b'x', 'keep_1': b'k'})
+    result = reconcile_keys(target, Codec('text'), {'same': '1', 'old': '2', 'new': '3'}, 'present', check_mode=False,
+                            purge=True, purge_exclude=['keep_*'])
+    assert (result['added'], result['updated'], result['removed'], result['unchanged']) == (['new'], ['old'], ['extra'], ['same'])
+    assert result['metadata'] == {'keep_1': 'k', 'new': '3', 'old': '2', 'same': '1'}
+    assert result['diff']['before'] == {'same': '1', 'old': '1', 'extra': 'x'}
+    assert target.writes == [('list', None), ('set', ['new', 'old']), ('remove', ['extra'])]
+
+
+def test_reconcile_keys_absent_accepts_a_list_and_skips_missing_keys():
+    target = FakeTarget({'a': b'1', 'b': b'2'})
+    result = reconcile_keys(target, Codec('text'), ['a', 'gone'], 'absent', check_mode=False)
+    assert result['removed'] == ['a'] and result['unchanged'] == ['gone'] and target.writes[-1] == ('remove', ['a'])
+
+
+@pytest.mark.parametrize('metadata, state, purge, fragment', [
+    (['a'], 'present', False, 'must be a dictionary'),
+    ('a', 'absent', False, 'must be a list of keys'),
+    (['a'], 'absent', True, 'purge works with state=present only'),
+    ({'': 'x'}, 'present', False, '1 to 200 characters'),
+])
+def test_reconcile_keys_rejects_bad_input_before_reading(metadata, state, purge, fragment):
+    target = FakeTarget()
+    with pytest.raises(ZitadelConfigError, match=fragment):
+        reconcile_keys(target, Codec('text'), metadata, state, check_mode=False, purge=purge)
+    assert target.writes == []
+
+
+def test_read_entries():
+    target = FakeTarget({'app.a': b'{"x": 1}', 'app.b': b'\xff', 'other': b'plain'})
+    assert read_entries(target, prefix='app.', parse_json=True) == [
+        {'key': 'app.a', 'value': '{"x": 1}', 'value_base64': base64.b64encode(b'{"x": 1}').decode(), 'json': {'x': 1}},
+        {'key': 'app.b', 'value': None, 'value_base64': '/w=='},
+    ]
+    assert [e['key'] for e in read_entries(target, keys=['other', 'missing'])] == ['other']
+    assert read_entries(target, keys=[]) == []
 
 
 def test_partial_failure_reports_what_was_written():
