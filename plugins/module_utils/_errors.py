@@ -20,6 +20,13 @@ UNAUTHENTICATED = 16
 USER_NOT_FOUND_IDS = frozenset(('COMMAND-uXHNj', 'COMMAND-4M0fs', 'QUERY-Dfbg2'))
 ORG_NOT_FOUND_IDS = frozenset(('AUTH-Bs7Ds', 'COMMAND-QXPGs'))
 PERMISSION_DENIED_IDS = frozenset(('AUTH-5mWD2', 'AUTHZ-HKJD33'))
+# Roles of ZITADEL's default mapping that grant each permission (the narrowest first).
+ROLES_GRANTING = {
+    'user.read': 'ORG_USER_MANAGER or ORG_OWNER_VIEWER',
+    'user.write': 'ORG_USER_MANAGER or ORG_OWNER',
+    'org.read': 'ORG_SETTINGS_MANAGER or ORG_OWNER_VIEWER',
+    'org.write': 'ORG_SETTINGS_MANAGER or ORG_OWNER',
+}
 
 
 class ZitadelError(Exception):
@@ -108,7 +115,8 @@ class ZitadelApiError(ZitadelError):
         if self.status == 403 or self.error_id in PERMISSION_DENIED_IDS:
             permission = ctx.permission if ctx else 'the required permission'
             return ('the credentials lack permission %s in %s (%s). Grant the service account a role that includes '
-                    '%s, for example ORG_OWNER or ORG_USER_MANAGER.' % (permission, org, self._server_ref(), permission))
+                    '%s, for example %s.' % (permission, org, self._server_ref(), permission,
+                                             ROLES_GRANTING.get(permission, 'ORG_OWNER')))
         if self.status == 401:
             return ('the credentials were rejected (%s). Check that the token or key is valid, not expired and '
                     'issued for this ZITADEL instance.' % self._server_ref())
@@ -124,7 +132,9 @@ class ZitadelApiError(ZitadelError):
         if self.error_id:
             parts.append(self.error_id)
         if self.server_message:
-            parts.append(self.server_message)
+            suffix = ' (%s)' % self.error_id
+            message = self.server_message
+            parts.append(message[:-len(suffix)] if self.error_id and message.endswith(suffix) else message)
         return ', '.join(parts)
 
 

@@ -230,10 +230,13 @@ def read_entries(target, keys=None, prefix=None, parse_json=False):
 
 
 def _apply(plan, target, check_mode):
-    """Write the plan, or in check mode make sure the prediction is true (the target exists)."""
+    """Write the plan; in check mode, make sure the predicted write would find its target.
+
+    A target without metadata reads the same as one that does not exist, so only then is it checked.
+    """
     if not plan.changed:
         return
-    if check_mode:
-        target.check_exists()
-    else:
+    if not check_mode:
         plan.apply(target)
+    elif not plan.current:
+        target.check_exists()

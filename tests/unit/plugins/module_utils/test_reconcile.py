@@ -155,12 +155,18 @@ def test_apply_sends_one_set_and_one_remove():
     assert target.writes == [('set', ['a', 'd']), ('remove', ['b', 'c'])]
 
 
-def test_reconcile_key_check_mode_predicts_and_confirms_the_target():
+def test_reconcile_key_check_mode_predicts_without_writing():
     target = FakeTarget({'a': b'1'})
     result = reconcile_key(target, Codec('text'), 'a', '2', 'present', check_mode=True)
     assert result['changed'] and result['metadata']['value'] == '2'
     assert result['diff'] == {'before': {'a': '1'}, 'after': {'a': '2'}}
-    assert target.writes == [('get', ['a']), ('check_exists', [])] and target.entries == {'a': b'1'}
+    assert target.writes == [('get', ['a'])] and target.entries == {'a': b'1'}
+
+
+def test_check_mode_confirms_a_target_that_reads_empty():
+    target = FakeTarget()
+    assert reconcile_key(target, Codec('text'), 'a', '2', 'present', check_mode=True)['changed']
+    assert target.writes == [('get', ['a']), ('check_exists', [])]
 
 
 def test_reconcile_key_absent_missing_is_ok_without_writes():
