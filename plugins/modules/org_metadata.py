@@ -17,8 +17,9 @@ description:
   - In check mode nothing is written; with C(--diff) the decoded values before and after are shown.
   - To manage many keys in one request, use M(community.zitadel.org_metadata_bulk).
 author:
-  - community.zitadel contributors
+  - community.zitadel maintainers (@ansible-collections)
 requirements:
+  - Python >= 3.9
   - requests
   - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:

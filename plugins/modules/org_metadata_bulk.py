@@ -11,13 +11,15 @@ short_description: Manage many metadata keys of a ZITADEL organisation at once
 version_added: 0.1.0
 description:
   - Reads all metadata of the organisation given by O(org_id) (or of the service account's own organisation) with
-    the list endpoint (1000 keys per request), compares the decoded content with O(metadata), and writes only what differs, with one bulk set request holding only the added and updated keys and one
-    bulk removal holding only keys that exist.
+    the list endpoint (1000 keys per request), compares the decoded content with O(metadata), and writes only what
+    differs, with one bulk set request holding only the added and updated keys and one bulk removal holding only keys
+    that exist.
   - With O(purge=true) the organisation ends up with exactly the keys in O(metadata), apart from those in O(purge_exclude).
   - In check mode nothing is written; with C(--diff) the values before and after are shown.
 author:
-  - community.zitadel contributors
+  - community.zitadel maintainers (@ansible-collections)
 requirements:
+  - Python >= 3.9
   - requests
   - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 extends_documentation_fragment:

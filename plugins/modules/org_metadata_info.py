@@ -13,8 +13,9 @@ description:
   - Returns all metadata of the organisation given by O(org_id) (or of the service account's own organisation),
     or selected keys, or the keys with a prefix; 1000 keys per request.
 author:
-  - community.zitadel contributors
+  - community.zitadel maintainers (@ansible-collections)
 requirements:
+  - Python >= 3.9
   - requests
   - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 extends_documentation_fragment:

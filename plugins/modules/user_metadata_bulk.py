@@ -16,8 +16,9 @@ description:
   - With O(purge=true) the user ends up with exactly the keys in O(metadata), apart from those in O(purge_exclude).
   - In check mode nothing is written; with C(--diff) the values before and after are shown.
 author:
-  - community.zitadel contributors
+  - community.zitadel maintainers (@ansible-collections)
 requirements:
+  - Python >= 3.9
   - requests
   - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:

@@ -12,8 +12,9 @@ version_added: 0.1.0
 description:
   - Returns all metadata of a user, or selected keys, or the keys with a prefix; 1000 keys per request.
 author:
-  - community.zitadel contributors
+  - community.zitadel maintainers (@ansible-collections)
 requirements:
+  - Python >= 3.9
   - requests
   - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:

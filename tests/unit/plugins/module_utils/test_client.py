@@ -45,15 +45,16 @@ class ScriptedSession(requests.Session):
 
 
 def make_client(script, retries=3, auth=None):
-    sleeps = []
+    """A client whose session answers from script; its sleeps are recorded in client.sleeps."""
     client = ZitadelClient('https://z.example.com/', auth or TokenAuth('pat-secret'), retries=retries, timeout=5,
-                           sleep=sleeps.append)
+                           sleep=lambda seconds: client.sleeps.append(seconds))
+    client.sleeps = []
     client.session = ScriptedSession(script)
-    return client, sleeps
+    return client
 
 
 def test_request_sends_auth_org_and_body():
-    client, _ = make_client([response(200, {'ok': True})])
+    client = make_client([response(200, {'ok': True})])
     assert client.request('POST', '/p', body={'a': 1}, org_id='42') == {'ok': True}
     method, url, kwargs = client.session.calls[0]
     assert (method, url) == ('POST', 'https://z.example.com/p')
@@ -63,16 +64,16 @@ def test_request_sends_auth_org_and_body():
 
 @pytest.mark.parametrize('status', [429, 500, 502, 503, 504])
 def test_retryable_statuses_are_retried(status):
-    client, sleeps = make_client([response(status), response(status), response(200, {})])
+    client = make_client([response(status), response(status), response(200, {})])
     assert client.request('GET', '/p') == {}
-    assert len(client.session.calls) == 3 and len(sleeps) == 2
+    assert len(client.session.calls) == 3 and len(client.sleeps) == 2
 
 
 def test_retry_after_is_honoured_and_capped():
-    client, sleeps = make_client([response(429, headers={'Retry-After': '7'}), response(429, headers={'Retry-After': '9999'}),
+    client = make_client([response(429, headers={'Retry-After': '7'}), response(429, headers={'Retry-After': '9999'}),
                                   response(200, {})])
     client.request('GET', '/p')
-    assert sleeps == [7.0, 60.0]
+    assert client.sleeps == [7.0, 60.0]
 
 
 def test_backoff_grows_with_jitter():
@@ -81,21 +82,21 @@ def test_backoff_grows_with_jitter():
 
 
 def test_gives_up_after_retries_with_the_status():
-    client, sleeps = make_client([response(503)] * 3, retries=2)
+    client = make_client([response(503)] * 3, retries=2)
     with pytest.raises(ZitadelApiError) as info:
         client.request('GET', '/p')
-    assert info.value.status == 503 and len(client.session.calls) == 3 and len(sleeps) == 2
+    assert info.value.status == 503 and len(client.session.calls) == 3 and len(client.sleeps) == 2
 
 
 def test_connection_errors_and_timeouts_are_retried_then_reported():
-    client, _ = make_client([requests.exceptions.ConnectionError('boom'), requests.exceptions.ReadTimeout('slow'),
+    client = make_client([requests.exceptions.ConnectionError('boom'), requests.exceptions.ReadTimeout('slow'),
                              requests.exceptions.ReadTimeout('slow')], retries=2)
     with pytest.raises(ZitadelRequestError, match='after 3 attempt.*timeout of 5 seconds'):
         client.request('GET', '/p')
 
 
 def test_tls_failure_is_not_retried_and_explains_the_fix():
-    client, _ = make_client([requests.exceptions.SSLError('bad cert')])
+    client = make_client([requests.exceptions.SSLError('bad cert')])
     with pytest.raises(ZitadelRequestError, match='ca_path'):
         client.request('GET', '/p')
     assert len(client.session.calls) == 1
@@ -104,7 +105,7 @@ def test_tls_failure_is_not_retried_and_explains_the_fix():
 def test_client_errors_are_not_retried():
     body = {'code': 9, 'message': 'User could not be found (COMMAND-uXHNj)',
             'details': [{'@type': 'type.googleapis.com/zitadel.v1.ErrorDetail', 'id': 'COMMAND-uXHNj', 'message': 'x'}]}
-    client, _ = make_client([response(400, body)])
+    client = make_client([response(400, body)])
     with pytest.raises(ZitadelApiError) as info:
         client.request('POST', '/p')
     assert (info.value.status, info.value.code, info.value.error_id) == (400, 9, 'COMMAND-uXHNj')
@@ -124,7 +125,7 @@ class RefreshableAuth(TokenAuth):
 
 def test_401_refreshes_an_issued_token_once():
     auth = RefreshableAuth()
-    client, _ = make_client([response(401), response(200, {'ok': 1})], auth=auth)
+    client = make_client([response(401), response(200, {'ok': 1})], auth=auth)
     assert client.request('GET', '/p') == {'ok': 1}
     assert client.session.calls[1][2]['headers']['Authorization'] == 'Bearer second'
     client.session.script = [response(401), response(401)]
@@ -134,7 +135,7 @@ def test_401_refreshes_an_issued_token_once():
 
 
 def test_token_endpoint_error_names_the_oauth_error():
-    client, _ = make_client([response(400, {'error': 'invalid_grant', 'error_description': 'bad assertion'})])
+    client = make_client([response(400, {'error': 'invalid_grant', 'error_description': 'bad assertion'})])
     with pytest.raises(ZitadelAuthError, match='HTTP 400, invalid_grant: bad assertion'):
         client.request_token({'grant_type': 'x', 'assertion': 'SECRET-ASSERTION'})
 
@@ -142,7 +143,7 @@ def test_token_endpoint_error_names_the_oauth_error():
 def test_non_json_answer_is_reported():
     resp = response(200)
     resp._content = b'<html>'  # pylint: disable=protected-access
-    client, _ = make_client([resp])
+    client = make_client([resp])
     with pytest.raises(ZitadelApiError, match='not a JSON object'):
         client.request('GET', '/p')
 
@@ -154,7 +155,7 @@ def test_malformed_api_url(url):
 
 
 def test_issuer_and_trailing_slash():
-    client, _ = make_client([])
+    client = make_client([])
     assert client.api_url == 'https://z.example.com' and client.issuer == 'https://z.example.com'
 
 

@@ -1,0 +1,74 @@
+# Checks of the collection. `make test` runs everything, starting from a fresh clone.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+.NOTPARALLEL:  # ansible-test runs share one copy of the tree
+
+ANSIBLE_TEST := hack/ansible-test.sh
+section = @printf '\n========== %s ==========\n' "$(1)"
+# ansible-test units passes when it finds no test at all: refuse that instead.
+require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
+
+.PHONY: test setup changelog-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
+        server-tests integration integration-2.21 integration-2.19 demo server
+
+# Add a check to `make test` by listing its target here.
+test: setup changelog-lint build sanity units integration server-tests
+
+setup:
+	$(call section,setup)
+	hack/setup.sh
+
+changelog-lint: setup
+	$(call section,changelog lint)
+	.venv/bin/antsibull-changelog lint
+	.venv/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# The collection artifact, as published: checks galaxy.yml and its build_ignore.
+build: setup
+	$(call section,build)
+	.venv/bin/ansible-galaxy collection build --force --output-path .build/dist
+
+sanity: sanity-2.21 sanity-2.19
+
+# Without --python, ansible-test tests every module Python that hack/setup.sh linked.
+sanity-2.21 sanity-2.19: sanity-%: setup
+	$(call section,sanity: ansible-core $*)
+	$(ANSIBLE_TEST) $* sanity
+
+units: units-2.21 units-2.19
+
+# --venv: ansible-test makes a venv per Python with its own unit test tools (pytest, pytest-mock,
+# pytest-xdist, mock) plus tests/unit/requirements.txt. 3.9 is the oldest module Python tested.
+units-2.21: setup
+	$(call section,units: ansible-core 2.21)
+	$(call require-tests,tests/unit)
+	$(ANSIBLE_TEST) 2.21 units --venv --python 3.12
+	$(ANSIBLE_TEST) 2.21 units --venv --python 3.9
+
+units-2.19: setup
+	$(call section,units: ansible-core 2.19)
+	$(call require-tests,tests/unit)
+	$(ANSIBLE_TEST) 2.19 units --venv --python 3.11
+
+# pytest exits 5 when it collects no test: treat that as a failure, never as a pass.
+server-tests: setup
+	$(call section,server tests)
+	.venv/bin/python -m pytest tests/server || { rc=$$?; \
+	    if [ $$rc -eq 5 ]; then echo 'server-tests: pytest collected no test in tests/server' >&2; fi; \
+	    exit $$rc; }
+
+integration: integration-2.21 integration-2.19
+
+# Every target under tests/integration/targets, against the local ZITADEL-compatible server.
+integration-2.21 integration-2.19: integration-%: setup
+	$(call section,integration: ansible-core $*)
+	hack/integration.sh $*
+
+# The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).
+demo: setup
+	$(call section,demo)
+	.venv/bin/python hack/with_server.py --state demo/state.yml -- demo/run.sh
+
+server: setup
+	.venv/bin/python tests/server/serve.py --state demo/state.yml --port 8080

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Prepare what the checks need; a rerun with nothing changed does next to nothing.
+#   .venv       Python 3.12 + ansible-core 2.21 (main environment)
+#   .venv-2.19  Python 3.11 + ansible-core 2.19
+#   .build/bin  python3.X for each module Python found, and shellcheck: hack/ansible-test.sh
+#               puts it first on PATH so ansible-test sees exactly these
+#   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+module_pythons='3.9 3.10 3.11 3.12 3.13 3.14'
+
+# Print a working interpreter for Python $1: the newest pyenv install, else one on PATH.
+find_python() {
+    local p
+    for p in $(printf '%s\n' "${PYENV_ROOT:-$HOME/.pyenv}/versions/$1".*/bin/"python$1" | sort -rV) \
+             "$(command -v "python$1" || true)"; do
+        if [ -n "$p" ] && "$p" -c '' 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# make_venv <dir> <python version> <requirements file>; skipped when the stamp is current.
+make_venv() {
+    local dir=$1 version=$2 reqs=$3 python stamp
+    python=$(find_python "$version") || { echo "setup: Python $version not found" >&2; exit 1; }
+    stamp=$(cat "$reqs" requirements.txt hack/constraints.txt | sha256sum | cut -d' ' -f1)
+    stamp="$python $stamp"
+    if [ "$(cat "$dir/.setup-stamp" 2>/dev/null)" = "$stamp" ]; then
+        return 0
+    fi
+    echo "setup: $dir ($python, $reqs)"
+    rm -rf "$dir"
+    "$python" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet -r "$reqs" -c hack/constraints.txt
+    echo "$stamp" > "$dir/.setup-stamp"
+}
+
+make_venv .venv 3.12 hack/requirements-2.21.txt
+make_venv .venv-2.19 3.11 hack/requirements-2.19.txt
+
+mkdir -p .build/bin
+for v in $module_pythons; do
+    if p=$(find_python "$v"); then
+        ln -sfn "$p" ".build/bin/python$v"
+    else
+        rm -f ".build/bin/python$v"
+    fi
+done
+ln -sfn ../../.venv/bin/shellcheck .build/bin/shellcheck
+
+# ansible-test bootstraps pip in its venvs with a get-pip.py it downloads, unless cached.
+cache=$HOME/.ansible/test/cache
+mkdir -p "$cache"
+pip_versions=$(sed -n "s/^ *pip='\([0-9.]*\)',$/\1/p" \
+    .venv{,-2.19}/lib/python3.*/site-packages/ansible_test/_internal/python_requirements.py | sort -u)
+[ -n "$pip_versions" ] || { echo "setup: pip version wanted by ansible-test not found" >&2; exit 1; }
+for v in $pip_versions; do
+    cmp -s hack/get_pip.py "$cache/get_pip_${v//./_}.py" || cp hack/get_pip.py "$cache/get_pip_${v//./_}.py"
+done

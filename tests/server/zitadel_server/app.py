@@ -1,0 +1,133 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The request pipeline: routing, request log, faults, gateway decoding, auth, validation, handlers."""
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from . import control, errors
+from .api import named_keys
+from .auth import Tokens, authorize
+from .errors import ApiError
+from .faults import FaultQueue
+from .oauth import OAuthError, token_endpoint
+from .reqlog import RequestLog
+from .responses import Response, error_response, json_response, text_response
+from .routes import Route, decode_path, resolve
+from .state import build_store, read_document
+from .wire import parse_body
+
+TOKEN_PATH = "/oauth/v2/token"
+
+
+@dataclass
+class Request:
+    """What the HTTP layer read."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """A header value (names are case-insensitive)."""
+        return self.headers.get(name.lower())
+
+
+class App:
+    """Server state plus request handling; one lock guards everything."""
+
+    def __init__(self, state: dict | str | Path, log_requests: bool = False):
+        self.initial = read_document(state)
+        self.store = build_store(self.initial)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.tokens = Tokens()
+        self.log = RequestLog()
+        self.faults = FaultQueue()
+        self.issuer = ""
+        self.log_requests = log_requests
+
+    def handle(self, request: Request) -> Response | None:
+        """Answer one request; None means: close the connection without answering."""
+        if request.path.startswith(control.PREFIX):
+            with self.lock:
+                return control.handle(self, request)
+        path, rpc, keys, run = self._prepare(request)
+        with self.lock:
+            entry = self.log.add(request.method, path, rpc, keys)
+            fault = self.faults.take(request.method, path)
+            entry["fault"] = fault.action if fault else None
+        action = fault.action if fault else None
+        if action == "delay":
+            self.stopping.wait(fault.seconds)
+        if action == "status":
+            response = fault.response()
+        elif action == "drop":
+            response = None
+        else:
+            with self.lock:
+                response = run()
+        with self.lock:
+            entry["status"] = response.status if response else None
+        if self.log_requests:
+            note = f" [fault: {action}]" if action else ""
+            sys.stderr.write(f"{request.method} {path} {rpc} -> {entry['status'] or 'no answer'}{note}\n")
+        return None if action == "drop_after" else response
+
+    def _prepare(self, request: Request) -> tuple[str, str, list[str], Callable[[], Response]]:
+        """Decoded path, RPC name, named keys and the deferred handler of an API request."""
+        try:
+            path = decode_path(request.path)
+        except ValueError:
+            return request.path, "BadRequest", [], partial(text_response, 400, "400 Bad Request")
+        if path == TOKEN_PATH:
+            return path, "Token", [], partial(self._token, request)
+        try:
+            route, params = resolve(request.method, path)
+        except ApiError as error:
+            rpc = "MethodNotAllowed" if error.code == errors.UNIMPLEMENTED else "NotFound"
+            return path, rpc, [], partial(error_response, error)
+        try:
+            keys = named_keys(params, parse_body(request.body) if route.body else {})
+        except ApiError:
+            keys = named_keys(params, {})
+        return path, route.rpc, keys, partial(self._call, route, params, request)
+
+    def _call(self, route: Route, params: dict[str, str], request: Request) -> Response:
+        try:
+            for value in params.values():
+                value.encode("utf-8")
+        except UnicodeEncodeError:
+            return error_response(ApiError(errors.INTERNAL, "grpc: error while marshaling: string field contains invalid UTF-8"))
+        try:
+            operation = route.operation(route.rpc, params, parse_body(request.body) if route.body else {})
+            org = authorize(self.store, self.tokens, request.header("authorization"), request.header("x-zitadel-orgid"), route.permission)[1]
+            operation.validate()
+            return json_response(200, operation.run(self.store, org))
+        except ApiError as error:
+            return error_response(error)
+
+    def _token(self, request: Request) -> Response:
+        audiences = {self.issuer}
+        host = request.header("host")
+        if host:
+            audiences.add(f"{self.issuer.split(':', 1)[0]}://{host}")
+        try:
+            doc = token_endpoint(self.store, self.tokens, request.body, request.header("authorization"), audiences)
+        except OAuthError as error:
+            headers = {"WWW-Authenticate": 'Basic realm="zitadel"'} if error.status == 401 else {}
+            return json_response(error.status, error.body(), headers)
+        return json_response(200, doc, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def reset(self, state: object = None) -> None:
+        """Load the initial state (or the given one) and forget log, faults and lag."""
+        self.store = build_store(self.initial if state is None else state)
+        self.log.clear()
+        self.faults.clear()

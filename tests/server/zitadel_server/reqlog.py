@@ -1,0 +1,34 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The request log read by tests: RPC names, statuses and metadata keys, never values or credentials."""
+from __future__ import annotations
+
+from collections import Counter
+
+
+class RequestLog:
+    """Append-only list of API requests (control requests are not recorded)."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+        self._sequence = 0
+
+    def add(self, method: str, path: str, rpc: str, keys: list[str]) -> dict:
+        """Record a request; the caller fills in status and fault."""
+        self._sequence += 1
+        entry = {"seq": self._sequence, "method": method, "path": path, "rpc": rpc, "status": None, "keys": keys, "fault": None}
+        self.entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        """Forget all entries (sequence numbers keep counting)."""
+        self.entries.clear()
+
+    def snapshot(self) -> dict:
+        """The GET /_control/requests body."""
+        return {
+            "requests": [dict(entry, keys=list(entry["keys"])) for entry in self.entries],
+            "counts": dict(Counter(entry["rpc"] for entry in self.entries)),
+            "total": len(self.entries),
+        }
