@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Authentication (spec 6) and permissions (spec 7)."""
+"""Authentication (bearer tokens, the token endpoint) and permissions."""
 from __future__ import annotations
 
 import time

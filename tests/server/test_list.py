@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""v1 search/list (spec section 4): pagination, limits, key filters, unspecified order."""
+"""v1 search/list: pagination, limits, key filters, unspecified order."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Spec section 3, row by row, for user metadata and org metadata; JSON shapes of section 1.3."""
+"""ZITADEL's metadata semantics, case by case, for user and org metadata, with the JSON shapes of each answer."""
 from __future__ import annotations
 
 import re

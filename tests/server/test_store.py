@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Rows of spec section 3 that protoc-gen-validate pre-empts over HTTP (checked on the store),
+"""Semantics rows that protoc-gen-validate pre-empts over HTTP (checked on the store),
 and the pre-v4 behaviour selected with settings.legacy."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""JSON wire conventions of spec 1.3: protojson decoding and encoding."""
+"""JSON wire conventions of the gateway: protojson decoding and encoding."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""API authentication (bearer tokens) and permission checks (spec sections 6 and 7)."""
+"""API authentication (bearer tokens) and permission checks."""
 from __future__ import annotations
 
 import secrets

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""In-memory ZITADEL model: orgs, users and metadata, with the command and query semantics of spec section 3."""
+"""In-memory ZITADEL model: orgs, users and metadata, with the command and query semantics of ZITADEL."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

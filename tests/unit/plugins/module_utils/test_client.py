@@ -46,9 +46,10 @@ class ScriptedSession(requests.Session):
 
 def make_client(script, retries=3, auth=None):
     """A client whose session answers from script; its sleeps are recorded in client.sleeps."""
+    sleeps = []
     client = ZitadelClient('https://z.example.com/', auth or TokenAuth('pat-secret'), retries=retries, timeout=5,
-                           sleep=lambda seconds: client.sleeps.append(seconds))
-    client.sleeps = []
+                           sleep=sleeps.append)
+    client.sleeps = sleeps
     client.session = ScriptedSession(script)
     return client
 
@@ -71,7 +72,7 @@ def test_retryable_statuses_are_retried(status):
 
 def test_retry_after_is_honoured_and_capped():
     client = make_client([response(429, headers={'Retry-After': '7'}), response(429, headers={'Retry-After': '9999'}),
-                                  response(200, {})])
+                          response(200, {})])
     client.request('GET', '/p')
     assert client.sleeps == [7.0, 60.0]
 
@@ -90,7 +91,7 @@ def test_gives_up_after_retries_with_the_status():
 
 def test_connection_errors_and_timeouts_are_retried_then_reported():
     client = make_client([requests.exceptions.ConnectionError('boom'), requests.exceptions.ReadTimeout('slow'),
-                             requests.exceptions.ReadTimeout('slow')], retries=2)
+                          requests.exceptions.ReadTimeout('slow')], retries=2)
     with pytest.raises(ZitadelRequestError, match='after 3 attempt.*timeout of 5 seconds'):
         client.request('GET', '/p')
 
