@@ -20,7 +20,6 @@ PAGE_SIZE = 1000  # ZITADEL's maximum list limit
 # shadowed by the bulk and list routes, and a `/` (even as %2F) adds a path segment.
 RESERVED_KEYS = frozenset(('_bulk', '_search'))
 KEY_MISSING_IDS = frozenset(('META-ncnw3', 'META-mcnw3', 'META-2nnds', 'META-2npds', 'QUERY-Rgh32', 'QUERY-Rph32'))
-REMOVE_ATTEMPTS = 3
 
 
 def single_key_addressable(key):
@@ -100,21 +99,28 @@ class MetadataTarget:
     def remove(self, keys):
         """Remove keys; a key that is already gone counts as removed (a retried request may find it so).
 
-        ZITADEL aborts a whole bulk removal when one key is missing, so on that answer the keys
-        that still exist are listed again and removed.
+        ZITADEL aborts a whole bulk removal when one key is missing. Then a fresh list names the keys
+        left; as a list may lag behind writes, keys that fail again are removed one by one, where a
+        404 is definite for that key.
         """
         keys = list(keys)
-        for attempt in range(REMOVE_ATTEMPTS):
-            try:
-                return self._remove_once(keys)
-            except ZitadelApiError as err:
-                if not (err.status == 404 and err.error_id in KEY_MISSING_IDS) or attempt == REMOVE_ATTEMPTS - 1:
-                    raise
-            existing = self.list(keys=keys) if len(keys) == 1 else self.list()
-            keys = [k for k in keys if k in existing]
-            if not keys:
-                return None
-        return None
+        if self._remove_unless_missing(keys) or len(keys) == 1:
+            return
+        existing = self.list()
+        keys = [k for k in keys if k in existing]
+        if keys and not self._remove_unless_missing(keys):
+            for key in keys:
+                self._remove_unless_missing([key])
+
+    def _remove_unless_missing(self, keys):
+        """Remove keys in one request; False when ZITADEL answers that one of them does not exist."""
+        try:
+            self._remove_once(keys)
+        except ZitadelApiError as err:
+            if err.status == 404 and err.error_id in KEY_MISSING_IDS:
+                return False
+            raise
+        return True
 
     def _remove_once(self, keys):
         action = 'remove metadata %s' % describe_keys(keys)

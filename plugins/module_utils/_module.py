@@ -105,6 +105,9 @@ class ZitadelModule:
         self.ansible.no_log_values.update(auth.secrets())
         if params['timeout'] <= 0 or params['retries'] < 0:
             raise ZitadelConfigError('timeout must be greater than 0 and retries at least 0.')
+        if params['ca_path'] and not os.path.isfile(params['ca_path']):
+            raise ZitadelConfigError('ca_path %s is not a file: give the PEM file of the CA that signed the certificate '
+                                     'of the ZITADEL server.' % params['ca_path'])
         return ZitadelClient(
             normalize_api_url(params['api_url']), auth, validate_certs=params['validate_certs'],
             ca_path=params['ca_path'], timeout=params['timeout'], retries=params['retries'],

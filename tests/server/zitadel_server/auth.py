@@ -34,6 +34,10 @@ class Tokens:
         """Forget every issued token."""
         self._issued.clear()
 
+    def issued(self) -> list[str]:
+        """Every issued access token not yet forgotten (for tests that search output for secrets)."""
+        return list(self._issued)
+
     def issue(self, user: User, scopes: list[str], lifetime: int) -> str:
         """A new opaque access token; only tokens asked with the ZITADEL audience scope may call the API."""
         token = secrets.token_urlsafe(32)
