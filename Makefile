@@ -10,10 +10,10 @@ section = @printf '\n========== %s ==========\n' "$(1)"
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
 .PHONY: test setup changelog-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
-        server-tests integration integration-2.21 integration-2.19 reliability demo server
+        server-tests integration integration-2.21 integration-2.19 reliability examples demo server
 
 # Add a check to `make test` by listing its target here.
-test: setup changelog-lint build sanity units integration reliability server-tests
+test: setup changelog-lint build sanity units integration reliability examples server-tests
 
 setup:
 	$(call section,setup)
@@ -70,6 +70,11 @@ integration-2.21 integration-2.19: integration-%: setup
 reliability: setup
 	$(call section,reliability)
 	.venv/bin/python -m pytest tests/reliability
+
+# The EXAMPLES of every module, run as written against the local server.
+examples: setup
+	$(call section,module examples)
+	.venv/bin/python -m pytest tests/examples
 
 # The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).
 demo: setup

@@ -8,6 +8,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Authentication options of every module; the argspec is AUTH_ARGSPEC in module_utils/_module.py.
     DOCUMENTATION = r'''
+requirements:
+  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:
   token:
     description:

@@ -8,6 +8,9 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Connection options of every module; the argspec is CONNECTION_ARGSPEC in module_utils/_module.py.
     DOCUMENTATION = r'''
+requirements:
+  - Python >= 3.9
+  - requests
 options:
   api_url:
     description:

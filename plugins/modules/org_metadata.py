@@ -18,10 +18,6 @@ description:
   - To manage many keys in one request, use M(community.zitadel.org_metadata_bulk).
 author:
   - community.zitadel maintainers (@ansible-collections)
-requirements:
-  - Python >= 3.9
-  - requests
-  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:
   key:
     description:

@@ -14,10 +14,6 @@ description:
     or selected keys, or the keys with a prefix; 1000 keys per request.
 author:
   - community.zitadel maintainers (@ansible-collections)
-requirements:
-  - Python >= 3.9
-  - requests
-  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth

@@ -17,10 +17,6 @@ description:
   - To manage many keys of a user in one request, use M(community.zitadel.user_metadata_bulk).
 author:
   - community.zitadel maintainers (@ansible-collections)
-requirements:
-  - Python >= 3.9
-  - requests
-  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:
   user_id:
     description:

@@ -17,10 +17,6 @@ description:
   - In check mode nothing is written; with C(--diff) the values before and after are shown.
 author:
   - community.zitadel maintainers (@ansible-collections)
-requirements:
-  - Python >= 3.9
-  - requests
-  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:
   user_id:
     description:

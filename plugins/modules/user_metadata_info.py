@@ -13,10 +13,6 @@ description:
   - Returns all metadata of a user, or selected keys, or the keys with a prefix; 1000 keys per request.
 author:
   - community.zitadel maintainers (@ansible-collections)
-requirements:
-  - Python >= 3.9
-  - requests
-  - PyJWT and cryptography, for O(jwt_profile_file) and O(jwt_profile_json)
 options:
   user_id:
     description:

@@ -84,9 +84,9 @@ def test_empty_list_omits_result():
 
 
 def test_remove_single_missing_key_is_success():
-    client = FakeClient(not_found('META-ncnw3'), {'details': {'totalResult': '0'}})
+    client = FakeClient(not_found('META-ncnw3'))
     UserMetadata(client, '7').remove(['k'])
-    assert [c[:2] for c in client.calls] == [('DELETE', USER + '/k'), ('POST', USER + '/_search')]
+    assert [c[:2] for c in client.calls] == [('DELETE', USER + '/k')]
 
 
 def test_bulk_remove_retries_with_the_keys_that_still_exist():
@@ -95,6 +95,20 @@ def test_bulk_remove_retries_with_the_keys_that_still_exist():
     UserMetadata(client, '7').remove(['a', 'b'])
     assert client.calls[0][:3] == ('DELETE', USER + '/_bulk', {'keys': ['a', 'b']})
     assert client.calls[2][:3] == ('DELETE', USER + '/b', None)
+
+
+def test_bulk_remove_falls_back_to_single_keys_when_the_list_lags():
+    stale = {'details': {'totalResult': '2'}, 'result': [{'key': 'a', 'value': b64(b'1')}, {'key': 'b', 'value': b64(b'1')}]}
+    client = FakeClient(not_found('META-2nnds'), stale, not_found('META-2nnds'), not_found('META-ncnw3'), {})
+    UserMetadata(client, '7').remove(['a', 'b'])
+    assert [c[:2] for c in client.calls] == [('DELETE', USER + '/_bulk'), ('POST', USER + '/_search'),
+                                             ('DELETE', USER + '/_bulk'), ('DELETE', USER + '/a'), ('DELETE', USER + '/b')]
+
+
+def test_remove_fails_on_other_errors():
+    with pytest.raises(ZitadelApiError) as info:
+        UserMetadata(FakeClient(ZitadelApiError(403, 'DELETE', '/x', code=7, error_id='AUTH-5mWD2')), '7').remove(['a', 'b'])
+    assert info.value.status == 403
 
 
 def test_errors_carry_the_target_and_permission():
