@@ -139,7 +139,7 @@ AUTH_METHODS = {
     'jwt_profile_file': (('jwt_profile_file',), ('ZITADEL_JWT_PROFILE_FILE',),
                          lambda path: JwtProfileAuth(_read_key_file(path), 'jwt_profile_file %s' % path)),
     'jwt_profile_json': (('jwt_profile_json',), ('ZITADEL_JWT_PROFILE_JSON',),
-                         lambda text: JwtProfileAuth(text, 'jwt_profile_json')),
+                         lambda value: JwtProfileAuth(value if isinstance(value, str) else json.dumps(value), 'jwt_profile_json')),
     'client_credentials': (('client_id', 'client_secret'), ('ZITADEL_CLIENT_ID', 'ZITADEL_CLIENT_SECRET'),
                            ClientCredentialsAuth),
 }

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import traceback
@@ -53,6 +54,11 @@ class ZitadelClient:
     def __init__(self, api_url, auth, validate_certs=True, ca_path=None, timeout=30, retries=3,
                  http_agent=DEFAULT_HTTP_AGENT, sleep=time.sleep):
         self.api_url = normalize_api_url(api_url)
+        if timeout <= 0 or retries < 0:
+            raise ZitadelConfigError('timeout must be greater than 0 and retries at least 0.')
+        if validate_certs and ca_path and not os.path.isfile(ca_path):
+            raise ZitadelConfigError('ca_path %s is not a file: give the PEM file of the CA that signed the certificate '
+                                     'of the ZITADEL server.' % ca_path)
         self.auth = auth
         self.timeout = timeout
         self.retries = retries

@@ -6,19 +6,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
-from ansible_collections.community.zitadel.plugins.module_utils._client import (
-    DEFAULT_HTTP_AGENT,
-    REQUESTS_IMPORT_ERROR,
-    ZitadelClient,
-    normalize_api_url,
-)
-from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError, ZitadelError
+from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR, ZitadelClient
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelError
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import MASK
 
 # Documented in doc_fragments/connection.py; keep both in step.
@@ -98,20 +92,10 @@ class ZitadelModule:
     def client(self):
         """A client built from the options, validated offline; the first request is sent later."""
         params = self.params
-        options = {name: params.get(name) for name in AUTH_OPTION_NAMES}
-        if options['jwt_profile_json'] is not None and not isinstance(options['jwt_profile_json'], str):
-            options['jwt_profile_json'] = json.dumps(options['jwt_profile_json'])
-        auth = select_auth(options, os.environ)
+        auth = select_auth({name: params.get(name) for name in AUTH_OPTION_NAMES}, os.environ)
         self.ansible.no_log_values.update(auth.secrets())
-        if params['timeout'] <= 0 or params['retries'] < 0:
-            raise ZitadelConfigError('timeout must be greater than 0 and retries at least 0.')
-        if params['ca_path'] and not os.path.isfile(params['ca_path']):
-            raise ZitadelConfigError('ca_path %s is not a file: give the PEM file of the CA that signed the certificate '
-                                     'of the ZITADEL server.' % params['ca_path'])
-        return ZitadelClient(
-            normalize_api_url(params['api_url']), auth, validate_certs=params['validate_certs'],
-            ca_path=params['ca_path'], timeout=params['timeout'], retries=params['retries'],
-            http_agent=params['http_agent'])
+        return ZitadelClient(params['api_url'], auth, validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+                             timeout=params['timeout'], retries=params['retries'], http_agent=params['http_agent'])
 
     def run(self, task):
         """Run task(self) -> result dict and exit; a ZitadelError fails the task with its message."""

@@ -122,3 +122,7 @@ def test_secrets_are_reported_for_masking(key_json):
     assert TokenAuth('pat').secrets() == ['pat']
     assert ClientCredentialsAuth('id', 'sec').secrets() == ['sec']
     assert 'PRIVATE KEY' in JwtProfileAuth(key_json, 'k').secrets()[0]
+
+
+def test_jwt_profile_json_accepts_a_dictionary(key_json):
+    assert isinstance(select_auth({'jwt_profile_json': json.loads(key_json)}, {}), JwtProfileAuth)

@@ -174,3 +174,20 @@ def test_error_messages_name_the_object_and_the_fix(status, code, error_id, frag
     err = err.with_context(ErrorContext("set metadata key 'team'", 'user 7 in organisation 1', 'user.write', 'organisation 1'))
     assert str(err).startswith("Could not set metadata key 'team' on user 7 in organisation 1: ")
     assert fragment in str(err)
+
+
+@pytest.mark.parametrize('options, fragment', [
+    ({'timeout': 0}, 'timeout must be greater than 0'),
+    ({'retries': -1}, 'retries at least 0'),
+    ({'ca_path': '/nonexistent/ca.pem'}, 'ca_path /nonexistent/ca.pem is not a file'),
+])
+def test_client_options_are_checked_offline(options, fragment):
+    with pytest.raises(ZitadelConfigError, match=fragment):
+        ZitadelClient('https://z.example.com', TokenAuth('pat'), **options)
+
+
+def test_ca_path_is_the_trust_store(tmp_path):
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('pem')
+    assert ZitadelClient('https://z', TokenAuth('p'), ca_path=str(ca_file)).session.verify == str(ca_file)
+    assert ZitadelClient('https://z', TokenAuth('p'), validate_certs=False, ca_path=str(ca_file)).session.verify is False
