@@ -13,6 +13,7 @@ import json
 import time
 import traceback
 
+from ansible_collections.community.zitadel.plugins.module_utils._client import check_header_value
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError
 
 try:
@@ -36,6 +37,9 @@ class TokenAuth:
     def __init__(self, token):
         if not token or not token.strip():
             raise ZitadelConfigError('token is empty: give a personal access token of a ZITADEL service account.')
+        check_header_value('token', token.strip())
+        if ' ' in token.strip():
+            raise ZitadelConfigError('token holds a space; give the token alone, without a "Bearer" prefix.')
         self._header = 'Bearer ' + token.strip()
 
     def secrets(self):

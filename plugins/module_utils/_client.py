@@ -48,12 +48,20 @@ def normalize_api_url(api_url):
     return api_url.rstrip('/')
 
 
+def check_header_value(option, value):
+    """Reject values that cannot travel in an HTTP header, without echoing them (they may be secret)."""
+    if value is not None and (value != value.strip() or any(ord(char) < 32 or ord(char) == 127 for char in value)):
+        raise ZitadelConfigError('%s holds white space at its ends, a line break or another control character; '
+                                 'give it on one line without them.' % option)
+
+
 class ZitadelClient:
     """Sends requests to one ZITADEL instance; auth is a strategy object from _auth."""
 
     def __init__(self, api_url, auth, validate_certs=True, ca_path=None, timeout=30, retries=3,
                  http_agent=DEFAULT_HTTP_AGENT, sleep=time.sleep):
         self.api_url = normalize_api_url(api_url)
+        check_header_value('http_agent', http_agent)
         if timeout <= 0 or retries < 0:
             raise ZitadelConfigError('timeout must be greater than 0 and retries at least 0.')
         if validate_certs and ca_path and not os.path.isfile(ca_path):
@@ -63,8 +71,9 @@ class ZitadelClient:
         self.timeout = timeout
         self.retries = retries
         self._sleep = sleep
+        # Passed with each request: a session-wide setting would yield to REQUESTS_CA_BUNDLE.
+        self.verify = ca_path if (validate_certs and ca_path) else validate_certs
         self.session = requests.Session()
-        self.session.verify = ca_path if (validate_certs and ca_path) else validate_certs
         self.session.headers['User-Agent'] = http_agent
         self.session.headers['Accept'] = 'application/json'
 
@@ -111,11 +120,15 @@ class ZitadelClient:
         attempt = 0
         while True:
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
             except requests.exceptions.SSLError:
                 raise ZitadelRequestError(
                     'TLS verification of %s failed. Point ca_path at the CA certificate that signed the server '
-                    'certificate, or (unsafe, for tests only) set validate_certs to false.' % self.issuer) from None
+                    'certificate, or (unsafe, for tests only) set validate_certs to false.' % self.issuer
+                    if self.verify else 'The TLS connection to %s failed.' % self.issuer) from None
+            except requests.exceptions.InvalidHeader:
+                raise ZitadelConfigError('A request header would hold a line break or other control character: '
+                                         'check token, org_id and http_agent.') from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if attempt >= self.retries:
                     raise ZitadelRequestError('%s %s failed after %d attempt(s): %s.'

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
+from ansible_collections.community.zitadel.plugins.module_utils._client import check_header_value
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ErrorContext, ZitadelApiError
 
 PAGE_SIZE = 1000  # ZITADEL's maximum list limit
@@ -40,6 +41,7 @@ class MetadataTarget:
     read_permission = write_permission = ''
 
     def __init__(self, client, org_id=None):
+        check_header_value('org_id', org_id)
         self.client = client
         self.org_id = org_id
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
 from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR, ZitadelClient
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelError
-from ansible_collections.community.zitadel.plugins.module_utils._reconcile import MASK
 
 # Documented in doc_fragments/connection.py; keep both in step.
 CONNECTION_ARGSPEC = {
@@ -59,31 +59,20 @@ INFO_ARGSPEC = {
 INFO_MUTUALLY_EXCLUSIVE = [('keys', 'prefix')]
 
 
-class _AnsibleModule(AnsibleModule):
-    """Treats the options in masked_options as no_log when the task sets sensitive=true."""
-
-    def __init__(self, masked_options, **kwargs):
-        self.masked_options = masked_options
-        super().__init__(**kwargs)
-
-    def _log_invocation(self):
-        if self.params.get('sensitive'):
-            for name in self.masked_options:
-                self.argument_spec[name]['no_log'] = True
-                self.no_log_values.update(_leaf_strings(self.params[name]))
-        super()._log_invocation()
-
-
 class ZitadelModule:
     """An AnsibleModule with the shared options, which turns ZitadelError into a clear failure.
 
-    masked_options: options whose values the module's own `sensitive` option hides everywhere.
+    masked_options: options that become no_log when the task sets sensitive=true. The raw task
+    arguments decide it before AnsibleModule checks them, so that even a failed argument check
+    (a bad choice, an unknown option) cannot echo a sensitive value.
     """
 
     def __init__(self, argument_spec, masked_options=(), **kwargs):
         spec = dict(CONNECTION_ARGSPEC, **AUTH_ARGSPEC)
         spec.update(argument_spec)
-        self.ansible = _AnsibleModule(masked_options, argument_spec=spec, supports_check_mode=True, **kwargs)
+        if boolean(_load_params().get('sensitive', False), strict=False):
+            spec.update((name, dict(spec[name], no_log=True)) for name in masked_options)
+        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         if REQUESTS_IMPORT_ERROR:
             self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.ansible.params
@@ -99,29 +88,10 @@ class ZitadelModule:
 
     def run(self, task):
         """Run task(self) -> result dict and exit; a ZitadelError fails the task with its message."""
-        extra = {}
-        if self.params.get('sensitive'):
-            masked = {name: _mask(self.params[name]) for name in self.ansible.masked_options}
-            extra['invocation'] = {'module_args': dict(self.params, **masked)}
         try:
             result = task(self)
         except ZitadelError as exc:
-            self.ansible.fail_json(msg=str(exc), **dict(exc.facts(), **extra))
+            self.ansible.fail_json(msg=str(exc), **exc.facts())
         if not self.ansible._diff:  # pylint: disable=protected-access
             result.pop('diff', None)
-        self.ansible.exit_json(**dict(result, **extra))
-
-
-def _mask(value):
-    """A metadata map keeps its keys; any other value is masked whole."""
-    if isinstance(value, dict):
-        return {key: MASK for key in value}
-    return None if value is None else MASK
-
-
-def _leaf_strings(value):
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in _leaf_strings(item)]
-    if isinstance(value, (list, tuple)):
-        return [s for item in value for s in _leaf_strings(item)]
-    return [value] if isinstance(value, str) and value else []
+        self.ansible.exit_json(**result)

@@ -65,6 +65,8 @@ def test_environment_used_when_options_empty():
     ({}, {'ZITADEL_TOKEN': 'a', 'ZITADEL_JWT_PROFILE_FILE': '/k'}, 'environment variables set'),
     ({'client_id': 'b'}, {}, 'client_id and client_secret must be given together'),
     ({'token': '  '}, {}, 'token is empty'),
+    ({'token': 'line1\nline2'}, {}, 'token holds white space at its ends, a line break'),
+    ({'token': 'Bearer abc'}, {}, 'without a "Bearer" prefix'),
 ])
 def test_select_auth_errors(options, environ, fragment):
     with pytest.raises(ZitadelConfigError, match=fragment):

@@ -61,6 +61,7 @@ def test_request_sends_auth_org_and_body():
     assert (method, url) == ('POST', 'https://z.example.com/p')
     assert kwargs['headers'] == {'x-zitadel-orgid': '42', 'Authorization': 'Bearer pat-secret'}
     assert kwargs['json'] == {'a': 1} and kwargs['timeout'] == 5
+    assert kwargs['verify'] is True, 'verify is passed with each request, so REQUESTS_CA_BUNDLE cannot override it'
 
 
 @pytest.mark.parametrize('status', [429, 500, 502, 503, 504])
@@ -189,5 +190,19 @@ def test_client_options_are_checked_offline(options, fragment):
 def test_ca_path_is_the_trust_store(tmp_path):
     ca_file = tmp_path / 'ca.pem'
     ca_file.write_text('pem')
-    assert ZitadelClient('https://z', TokenAuth('p'), ca_path=str(ca_file)).session.verify == str(ca_file)
-    assert ZitadelClient('https://z', TokenAuth('p'), validate_certs=False, ca_path=str(ca_file)).session.verify is False
+    assert ZitadelClient('https://z', TokenAuth('p'), ca_path=str(ca_file)).verify == str(ca_file)
+    assert ZitadelClient('https://z', TokenAuth('p'), validate_certs=False, ca_path=str(ca_file)).verify is False
+
+
+@pytest.mark.parametrize('agent', ['bad\nagent', ' padded', 'tab\there'])
+def test_header_values_are_checked_offline(agent):
+    with pytest.raises(ZitadelConfigError, match='http_agent holds') as info:
+        ZitadelClient('https://z', TokenAuth('p'), http_agent=agent)
+    assert agent.strip() not in str(info.value)
+
+
+def test_tls_message_without_validation_does_not_suggest_disabling_it():
+    client = ZitadelClient('https://z.example.com', TokenAuth('p'), validate_certs=False)
+    client.session = ScriptedSession([requests.exceptions.SSLError('handshake')])
+    with pytest.raises(ZitadelRequestError, match='^The TLS connection to https://z.example.com failed.$'):
+        client.request('GET', '/p')

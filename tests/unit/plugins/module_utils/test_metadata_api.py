@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelApiError
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelApiError, ZitadelConfigError
 from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import OrgMetadata, UserMetadata
 
 USER = '/management/v1/users/7/metadata'
@@ -119,3 +119,10 @@ def test_errors_carry_the_target_and_permission():
     assert 'user.write' in str(info.value)
     with pytest.raises(ZitadelApiError, match="org.read in the service account's own organisation"):
         OrgMetadata(FakeClient(ZitadelApiError(403, 'POST', '/x', code=7, error_id='AUTH-5mWD2'))).list()
+
+
+def test_org_id_is_checked_before_any_request():
+    client = FakeClient()
+    with pytest.raises(ZitadelConfigError, match='org_id holds'):
+        UserMetadata(client, '7', '1\n2')
+    assert client.calls == []

@@ -1,0 +1,237 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Credentials, issued access tokens and sensitive values never appear in the output or the result.
+
+Every case runs twice, concurrently with the other cases: at verbosity 0 without diff (as alice), and at
+-vvvv with diff and the task's invocation in the result (as bob), which is what ansible-core before
+2.21 always returns and 2.21 returns with ANSIBLE_INJECT_INVOCATION. Each case first proves that the
+task did what it was meant to (the value reached the server, or the task failed in the intended way),
+then searches the complete output and the registered result for every secret of the whole run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from conftest import ADMIN_PAT, CLIENT_ID, CLIENT_SECRET, USER, Ansible, Zitadel, ZitadelServer
+
+BOB = '400000000000000102'
+READER_PAT = 'it-reader-pat-not-a-secret'
+REJECTED_TOKEN = 'S3cr3t-rejected-token-1'
+LINE_BROKEN_TOKEN = 'S3cr3t-pat-line-1\nS3cr3t-pat-line-2'
+REPLACED_VALUE = 'S3cr3t-replaced-value-1'
+PARALLEL = 4
+CLEAN = 'no secret in output or result at verbosity 0 or -vvvv --diff'
+
+
+def sensitive(number):
+    return 'S3cr3t-sensitive-value-%02d' % number
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One of the two ways each case runs."""
+
+    name: str
+    user: str
+    verbosity: int
+    diff: bool
+    env: tuple = ()
+
+
+VARIANTS = (Variant('verbosity 0', USER, 0, False),
+            Variant('-vvvv --diff', BOB, 4, True, (('ANSIBLE_INJECT_INVOCATION', 'true'),)))
+
+
+@dataclass
+class Case:
+    """args(variant, context) gives the task; success cases name what the server must hold, failures a message fragment."""
+
+    scenario: str
+    module: str
+    args: object
+    values: tuple
+    fragment: str = ''
+    stored: object = None
+    env: dict = field(default_factory=dict)
+    faults: tuple = ()
+
+
+def user_key(key, data):
+    return lambda variant: (variant.user, key, data)
+
+
+def org_key(prefix, data):
+    return lambda variant: (None, prefix + str(variant.verbosity), data)
+
+
+def user_metadata(variant, key, number, **extra):
+    return dict({'user_id': variant.user, 'key': key, 'value': sensitive(number), 'sensitive': True}, **extra)
+
+
+USER_PATH = '/management/v1/users/*/metadata/'
+JSON_VALUE = json.dumps({'secret': sensitive(5)}, separators=(',', ':'))
+
+CASES = {
+    'pat': Case('Sensitive write with token (user_metadata)', 'user_metadata',
+                lambda v, c: user_metadata(v, 'sec-pat', 1), (sensitive(1),), stored=user_key('sec-pat', sensitive(1))),
+    'jwt-file': Case('Sensitive bulk write with jwt_profile_file (user_metadata_bulk)', 'user_metadata_bulk',
+                     lambda v, c: {'user_id': v.user, 'metadata': {'sec-file-a': sensitive(2), 'sec-file-b': sensitive(3)},
+                                   'sensitive': True, 'token': None, 'jwt_profile_file': c['key_file']},
+                     (sensitive(2), sensitive(3)), stored=user_key('sec-file-b', sensitive(3))),
+    'jwt-json': Case('Sensitive base64 write with jwt_profile_json as a dict (org_metadata)', 'org_metadata',
+                     lambda v, c: {'key': 'sec-json-%d' % v.verbosity, 'value': b64(sensitive(4)), 'encoding': 'base64',
+                                   'sensitive': True, 'token': None, 'jwt_profile_json': json.loads(c['key_json'])},
+                     (sensitive(4),), stored=org_key('sec-json-', sensitive(4))),
+    'client': Case('Sensitive JSON write with client_id and client_secret (org_metadata_bulk)', 'org_metadata_bulk',
+                   lambda v, c: {'metadata': {'sec-client-%d' % v.verbosity: {'secret': sensitive(5)}}, 'encoding': 'json',
+                                 'sensitive': True, 'token': None, 'client_id': CLIENT_ID, 'client_secret': CLIENT_SECRET},
+                   (sensitive(5), JSON_VALUE), stored=org_key('sec-client-', JSON_VALUE)),
+    'env-token': Case('Sensitive update with ZITADEL_TOKEN (user_metadata)', 'user_metadata',
+                      lambda v, c: user_metadata(v, 'sec-env', 6, token=None), (sensitive(6), REPLACED_VALUE),
+                      stored=user_key('sec-env', sensitive(6)), env={'ZITADEL_TOKEN': ADMIN_PAT}),
+    'unauthenticated': Case('Rejected token, HTTP 401 (user_metadata)', 'user_metadata',
+                            lambda v, c: user_metadata(v, 'sec-401', 7, token=REJECTED_TOKEN), (sensitive(7),),
+                            fragment='the credentials were rejected (HTTP 401'),
+    'forbidden': Case('Token without user.write, HTTP 403 (user_metadata)', 'user_metadata',
+                      lambda v, c: user_metadata(v, 'sec-403', 8, token=READER_PAT), (sensitive(8),),
+                      fragment='the credentials lack permission user.write'),
+    'unknown-org': Case('Unknown org_id 123 with jwt_profile_file (org_metadata_bulk)', 'org_metadata_bulk',
+                        lambda v, c: {'metadata': {'sec-org': sensitive(9)}, 'org_id': '123', 'sensitive': True,
+                                      'token': None, 'jwt_profile_file': c['key_file']},
+                        (sensitive(9),), fragment='the organisation does not exist'),
+    'unknown-user': Case('Unknown user with client_id and client_secret (user_metadata)', 'user_metadata',
+                         lambda v, c: dict(user_metadata(v, 'sec-user', 10, token=None, client_id=CLIENT_ID,
+                                                         client_secret=CLIENT_SECRET), user_id='400000000000000999'),
+                         (sensitive(10),), fragment='the user does not exist'),
+    'server-error': Case('HTTP 503 with retries 0 and jwt_profile_json as text (user_metadata)', 'user_metadata',
+                         lambda v, c: user_metadata(v, 'sec-503', 11, retries=0, token=None, jwt_profile_json=c['key_json']),
+                         (sensitive(11),), fragment='ZITADEL answered HTTP 503',
+                         faults=(('GET', USER_PATH + 'sec-503', 'status', {'status': 503}),)),
+    'timeout': Case('No answer within timeout 0.5 with retries 0 (user_metadata)', 'user_metadata',
+                    lambda v, c: user_metadata(v, 'sec-timeout', 12, retries=0, timeout=0.5), (sensitive(12),),
+                    fragment='no answer within the timeout of 0.5 seconds',
+                    faults=(('GET', USER_PATH + 'sec-timeout', 'delay', {'seconds': 2}),)),
+    'tls': Case('TLS verification failure (org_metadata)', 'org_metadata',
+                lambda v, c: {'api_url': c['tls_url'], 'key': 'sec-tls', 'value': sensitive(13), 'sensitive': True},
+                (sensitive(13),), fragment='TLS verification of'),
+    'partial': Case('Bulk set written, removal answered 503 (user_metadata_bulk with purge)', 'user_metadata_bulk',
+                    lambda v, c: {'user_id': v.user, 'metadata': {'partial-new': sensitive(14)}, 'sensitive': True,
+                                  'purge': True, 'purge_exclude': ['sec-*'], 'retries': 0},
+                    (sensitive(14),), fragment='Already written before the failure: set partial-new',
+                    faults=(('DELETE', USER_PATH + 'partial-old', 'status', {'status': 503}),)),
+    'invalid-key': Case('Key of 201 characters after a sensitive value (user_metadata_bulk)', 'user_metadata_bulk',
+                        lambda v, c: {'user_id': v.user, 'metadata': {'sec-valid': sensitive(15), 'k' * 201: sensitive(16)},
+                                      'sensitive': True},
+                        (sensitive(15), sensitive(16)), fragment='is 201 characters long'),
+    'invalid-choice': Case('Unknown encoding after a sensitive value (user_metadata)', 'user_metadata',
+                           lambda v, c: user_metadata(v, 'sec-choice', 17, encoding='yaml'), (sensitive(17),),
+                           fragment='value of encoding must be one of'),
+    'line-break-token': Case('Token with a line break (user_metadata)', 'user_metadata',
+                             lambda v, c: user_metadata(v, 'sec-line', 18, token=LINE_BROKEN_TOKEN), (sensitive(18),),
+                             fragment='token'),
+}
+
+
+@pytest.fixture(scope='module')
+def tls_server(server_state):
+    with ZitadelServer(state=server_state, port=0, tls=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope='module')
+def runs(server, tls_server, collections, jwt_key, tmp_path_factory):
+    """Every case in both variants, PARALLEL at a time: outcomes by (case, variant name), the server's metadata, the secrets."""
+    zitadel = Zitadel(server)
+    zitadel.control('POST', 'reset')
+    for user in (USER, BOB):
+        zitadel.set_raw({'sec-env': REPLACED_VALUE, 'partial-old': 'kept'}, user=user)
+    for case in CASES.values():
+        for method, path, action, options in case.faults:
+            zitadel.fault(method, path, action, count=len(VARIANTS), **options)
+    ansible = Ansible(zitadel, tmp_path_factory.mktemp('secrets'), collections)
+    context = {'key_file': str(jwt_key[0]), 'key_json': jwt_key[1], 'tls_url': tls_server.url}
+    pending = [(name, variant) for name in CASES for variant in VARIANTS]
+    outcomes = {}
+    for first in range(0, len(pending), PARALLEL):
+        waiting = [(name, variant, ansible.start(CASES[name].module, CASES[name].args(variant, context),
+                                                 verbosity=variant.verbosity, diff=variant.diff,
+                                                 env=dict(CASES[name].env, **dict(variant.env))))
+                   for name, variant in pending[first:first + PARALLEL]]
+        for name, variant, wait in waiting:
+            outcomes[name, variant.name] = wait()
+    stored = {owner: zitadel.metadata(owner) for owner in (USER, BOB, None)}
+    return outcomes, stored, secrets(jwt_key[1], zitadel.issued_tokens())
+
+
+def secrets(key_json, issued):
+    """Secret name -> the strings to look for."""
+    values = [value for case in CASES.values() for value in case.values]
+    pem = json.loads(key_json)['key']
+    return {
+        'admin token': [ADMIN_PAT],
+        'reader token': [READER_PAT],
+        'rejected token': [REJECTED_TOKEN],
+        'line-broken token': LINE_BROKEN_TOKEN.splitlines(),
+        'client secret': [CLIENT_SECRET],
+        'JWT key': [line for line in pem.splitlines() if line and not line.startswith('-----')],
+        'issued access token': issued,
+        'sensitive value': values,
+        'sensitive value as base64': [b64(value) for value in values],
+    }
+
+
+def leaks(outcome, where, found):
+    """Names of the secrets found in the outcome's output or result, as 'name in where output/result'."""
+    result = json.dumps(outcome.result)
+    return ['%s in %s %s' % (name, where, place) for name, strings in found.items()
+            for place, text in (('output', outcome.output), ('result', result)) if any(s in text for s in strings)]
+
+
+def redact(text, found):
+    for name, strings in found.items():
+        for secret in strings:
+            text = text.replace(secret, '<%s>' % name)
+    return ' '.join(text[:200].replace('|', '/').split())
+
+
+def proof(case, outcomes, stored, found):
+    """'ok, value stored' or 'failed naming ...' when every variant did what the case meant; else what went wrong."""
+    for variant in VARIANTS:
+        outcome = outcomes[variant.name]
+        if case.stored is None and not (outcome.failed and case.fragment in outcome.msg):
+            return '%s: failed=%s, said "%s"' % (variant.name, outcome.failed, redact(outcome.msg, found))
+        if case.stored is not None:
+            owner, key, data = case.stored(variant)
+            if outcome.failed or stored[owner].get(key) != data.encode():
+                return '%s: failed=%s, said "%s", %s not stored' % (variant.name, outcome.failed, redact(outcome.msg, found), key)
+    return 'ok, value stored' if case.stored is not None else 'failed naming "%s"' % case.fragment
+
+
+@pytest.mark.parametrize('name', list(CASES))
+def test_no_secret_in_output(runs, record, name):
+    outcomes, stored, found = runs
+    case = CASES[name]
+    mine = {variant.name: outcomes[name, variant.name] for variant in VARIANTS}
+    leaked = [leak for variant in VARIANTS for leak in leaks(mine[variant.name], variant.name, found)]
+    expected = 'ok, value stored' if case.stored is not None else 'failed naming "%s"' % case.fragment
+    record('Secrets: ' + case.scenario, '%s; %s' % (expected, CLEAN),
+           '%s; %s' % (proof(case, mine, stored, found), 'leaked ' + ', '.join(leaked) if leaked else CLEAN))
+
+
+def test_issued_tokens_searched(runs, record):
+    """The six cases that exchange credentials got one access token per run, and each token was searched for."""
+    outcomes, _stored, found = runs
+    issued = {'issued access token': found['issued access token']}
+    leaked = [leak for (_name, where), outcome in outcomes.items() for leak in leaks(outcome, where, issued)]
+    record('Secrets: access tokens issued during the runs above', '12 issued; %s' % CLEAN,
+           '%d issued; %s' % (len(issued['issued access token']), 'leaked ' + ', '.join(leaked) if leaked else CLEAN))
