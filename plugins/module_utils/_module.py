@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
@@ -59,20 +59,32 @@ INFO_ARGSPEC = {
 INFO_MUTUALLY_EXCLUSIVE = [('keys', 'prefix')]
 
 
+class _AnsibleModule(AnsibleModule):
+    """Makes masked_options no_log when the task sets sensitive=true, decided on the raw arguments
+    before they are checked, so that even a failed check (a bad choice, an unknown option) cannot
+    echo a sensitive value."""
+
+    def __init__(self, masked_options, **kwargs):
+        self.masked_options = masked_options
+        super().__init__(**kwargs)
+
+    def _load_params(self):
+        super()._load_params()
+        if boolean(self.params.get('sensitive', False), strict=False):
+            for name in self.masked_options:
+                self.argument_spec[name] = dict(self.argument_spec[name], no_log=True)
+
+
 class ZitadelModule:
     """An AnsibleModule with the shared options, which turns ZitadelError into a clear failure.
 
-    masked_options: options that become no_log when the task sets sensitive=true. The raw task
-    arguments decide it before AnsibleModule checks them, so that even a failed argument check
-    (a bad choice, an unknown option) cannot echo a sensitive value.
+    masked_options: options whose values the task's `sensitive` option hides everywhere.
     """
 
     def __init__(self, argument_spec, masked_options=(), **kwargs):
         spec = dict(CONNECTION_ARGSPEC, **AUTH_ARGSPEC)
         spec.update(argument_spec)
-        if boolean(_load_params().get('sensitive', False), strict=False):
-            spec.update((name, dict(spec[name], no_log=True)) for name in masked_options)
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        self.ansible = _AnsibleModule(masked_options, argument_spec=spec, supports_check_mode=True, **kwargs)
         if REQUESTS_IMPORT_ERROR:
             self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.ansible.params
