@@ -10,7 +10,7 @@ section = @printf '\n========== %s ==========\n' "$(1)"
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
 .PHONY: test setup changelog-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
-        server-tests integration integration-2.21 integration-2.19 reliability examples demo server
+        server-tests integration integration-2.21 integration-2.19 reliability examples benchmark demo server
 
 # Add a check to `make test` by listing its target here.
 test: setup changelog-lint build sanity units integration reliability examples server-tests
@@ -75,6 +75,13 @@ reliability: setup
 examples: setup
 	$(call section,module examples)
 	.venv/bin/python -m pytest tests/examples
+
+# Time and request counts of bulk reconciles (not part of `test`: speed is measured, not asserted).
+benchmark: setup
+	$(call section,benchmark)
+	mkdir -p .build/collections/ansible_collections/community
+	ln -sfn "$$PWD" .build/collections/ansible_collections/community/zitadel
+	.venv/bin/python hack/benchmark.py --keys 5000
 
 # The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).
 demo: setup
