@@ -79,8 +79,6 @@ examples: setup
 # Time and request counts of bulk reconciles (not part of `test`: speed is measured, not asserted).
 benchmark: setup
 	$(call section,benchmark)
-	mkdir -p .build/collections/ansible_collections/community
-	ln -sfn "$$PWD" .build/collections/ansible_collections/community/zitadel
 	.venv/bin/python hack/benchmark.py --keys 5000
 
 # The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).

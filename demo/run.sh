@@ -6,8 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export ZITADEL_TOKEN=demo-pat-0000-not-a-secret
 export ANSIBLE_COLLECTIONS_PATH=$PWD/.build/collections ANSIBLE_NOCOLOR=1 ANSIBLE_PYTHON_INTERPRETER=$PWD/.venv/bin/python
-mkdir -p .build/collections/ansible_collections/community
-ln -sfn "$PWD" .build/collections/ansible_collections/community/zitadel
 playbook() { .venv/bin/ansible-playbook -i localhost, demo/playbook.yml "$@"; }
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -52,6 +52,10 @@ for v in $module_pythons; do
 done
 ln -sfn ../../.venv/bin/shellcheck .build/bin/shellcheck
 
+# The collection where ansible-playbook finds it (the demo, the benchmark): .build/collections.
+mkdir -p .build/collections/ansible_collections/community
+ln -sfn "$PWD" .build/collections/ansible_collections/community/zitadel
+
 # ansible-test bootstraps pip in its venvs with a get-pip.py it downloads, unless cached.
 cache=$HOME/.ansible/test/cache
 mkdir -p "$cache"

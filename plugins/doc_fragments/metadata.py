@@ -80,3 +80,14 @@ options:
     type: bool
     default: false
 '''
+
+    # The user option of the user metadata modules; the argspec is USER_ARGSPEC in module_utils/_module.py.
+    USER = r'''
+options:
+  user_id:
+    description:
+      - ID of the user. The user must belong to the organisation given by O(org_id) (or to the service account's
+        own organisation when O(org_id) is not set).
+    type: str
+    required: true
+'''

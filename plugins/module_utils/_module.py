@@ -36,6 +36,9 @@ AUTH_ARGSPEC = {
     'client_secret': {'type': 'str', 'no_log': True},
 }
 
+# Documented in doc_fragments/metadata.py (USER); the target of the user metadata modules.
+USER_ARGSPEC = {'user_id': {'type': 'str', 'required': True}}
+
 # Documented in doc_fragments/metadata.py; the options of every write module.
 VALUE_ARGSPEC = {
     'encoding': {'type': 'str', 'choices': ['text', 'base64', 'json'], 'default': 'text'},

@@ -18,12 +18,6 @@ description:
 author:
   - community.zitadel maintainers (@ansible-collections)
 options:
-  user_id:
-    description:
-      - ID of the user. The user must belong to the organisation given by O(org_id) (or to the service account's
-        own organisation when O(org_id) is not set).
-    type: str
-    required: true
   key:
     description:
       - The metadata key, 1 to 200 characters.
@@ -42,6 +36,7 @@ options:
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
+  - community.zitadel.metadata.user
   - community.zitadel.metadata
   - community.zitadel.attributes
 '''
@@ -118,7 +113,7 @@ diff:
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import UserMetadata
-from ansible_collections.community.zitadel.plugins.module_utils._module import VALUE_ARGSPEC, ZitadelModule
+from ansible_collections.community.zitadel.plugins.module_utils._module import USER_ARGSPEC, VALUE_ARGSPEC, ZitadelModule
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, reconcile_key
 
 
@@ -132,7 +127,7 @@ def run(module):
 def main():
     module = ZitadelModule(
         {
-            'user_id': {'type': 'str', 'required': True},
+            **USER_ARGSPEC,
             'key': {'type': 'str', 'required': True, 'no_log': False},
             'value': {'type': 'raw'},
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},

@@ -17,16 +17,10 @@ description:
   - In check mode nothing is written; with C(--diff) the values before and after are shown.
 author:
   - community.zitadel maintainers (@ansible-collections)
-options:
-  user_id:
-    description:
-      - ID of the user. The user must belong to the organisation given by O(org_id) (or to the service account's
-        own organisation when O(org_id) is not set).
-    type: str
-    required: true
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
+  - community.zitadel.metadata.user
   - community.zitadel.metadata
   - community.zitadel.metadata.bulk
   - community.zitadel.attributes
@@ -104,7 +98,7 @@ diff:
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import UserMetadata
-from ansible_collections.community.zitadel.plugins.module_utils._module import BULK_ARGSPEC, VALUE_ARGSPEC, ZitadelModule
+from ansible_collections.community.zitadel.plugins.module_utils._module import BULK_ARGSPEC, USER_ARGSPEC, VALUE_ARGSPEC, ZitadelModule
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, reconcile_keys
 
 
@@ -116,7 +110,7 @@ def run(module):
 
 
 def main():
-    module = ZitadelModule({'user_id': {'type': 'str', 'required': True}, **BULK_ARGSPEC, **VALUE_ARGSPEC},
+    module = ZitadelModule({**USER_ARGSPEC, **BULK_ARGSPEC, **VALUE_ARGSPEC},
                            masked_options=('metadata',))
     module.run(run)
 

@@ -11,18 +11,13 @@ short_description: Read the metadata of a ZITADEL user
 version_added: 0.1.0
 description:
   - Returns all metadata of a user, or selected keys, or the keys with a prefix; 1000 keys per request.
+  - ZITADEL answers an empty list for a user that does not exist.
 author:
   - community.zitadel maintainers (@ansible-collections)
-options:
-  user_id:
-    description:
-      - ID of the user, in the organisation given by O(org_id) (or the service account's own organisation).
-      - ZITADEL answers an empty list for a user that does not exist.
-    type: str
-    required: true
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
+  - community.zitadel.metadata.user
   - community.zitadel.metadata.info
   - community.zitadel.attributes.info_module
 '''
@@ -77,7 +72,7 @@ metadata:
   sample: [{key: team, value: platform, value_base64: cGxhdGZvcm0=}]
 '''
 from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import UserMetadata
-from ansible_collections.community.zitadel.plugins.module_utils._module import INFO_ARGSPEC, INFO_MUTUALLY_EXCLUSIVE, ZitadelModule
+from ansible_collections.community.zitadel.plugins.module_utils._module import INFO_ARGSPEC, INFO_MUTUALLY_EXCLUSIVE, USER_ARGSPEC, ZitadelModule
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import read_entries
 
 
@@ -88,7 +83,7 @@ def run(module):
 
 
 def main():
-    module = ZitadelModule({'user_id': {'type': 'str', 'required': True}, **INFO_ARGSPEC},
+    module = ZitadelModule({**USER_ARGSPEC, **INFO_ARGSPEC},
                            mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE)
     module.run(run)
 
