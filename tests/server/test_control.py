@@ -1,10 +1,13 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The control API: request log, reset, seed, state export; state file validation; the demo state."""
+"""The control API: request log (timing, concurrency), reset, seed, state export; state file validation; the demo state."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -48,7 +51,7 @@ def test_request_log_names_rpcs_and_keys_but_never_secrets(api, srv, client_for,
 def test_clearing_the_log(api):
     api.user_get(ALICE, "team")
     assert api.control("DELETE", "requests").status_code == 200
-    assert api.log() == {"requests": [], "counts": {}, "total": 0}
+    assert api.log() == {"requests": [], "counts": {}, "total": 0, "max_in_flight": 0}
 
 
 def test_reset_restores_the_initial_state_and_clears_everything(api):
@@ -145,3 +148,59 @@ def test_demo_state():
             assert_error(demo.user_get(users["carol"]["id"], "team", org="300000000000000002"), 403, 7, "AUTH-5mWD2")
         finally:
             demo.close()
+
+
+def concurrently(calls: list) -> list:
+    """Run the calls in threads, all released at once; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_entries_record_when_requests_arrived(api):
+    api.control("POST", "faults", {"method": "GET", "action": "delay", "seconds": 0.3})
+    api.user_get(ALICE, "team")
+    api.user_get(ALICE, "team")
+    first, second = api.log()["requests"]
+    assert isinstance(first["time"], float) and 0 < first["time"] <= second["time"]
+    assert second["time"] - first["time"] >= 0.29
+
+
+def test_max_in_flight_of_sequential_requests_is_1(api):
+    api.control("POST", "faults", {"action": "delay", "seconds": 0.1, "count": 2})
+    for _ in range(3):
+        api.user_get(ALICE, "team")
+    assert api.log()["max_in_flight"] == 1
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_max_in_flight_counts_concurrent_delayed_requests(api, client_for, threads):
+    api.control("POST", "faults", {"method": "GET", "action": "delay", "seconds": 0.3, "count": threads})
+    responses = concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _ in range(threads)])
+    assert [response.status_code for response in responses] == [200] * threads and api.log()["max_in_flight"] == threads
+    api.user_get(ALICE, "team")
+    assert api.log()["max_in_flight"] == threads
+
+
+def test_max_in_flight_counts_token_requests_but_not_control_requests(api, srv, client_for):
+    api.control("POST", "faults", {"action": "delay", "seconds": 0.3, "count": 2})
+    token = partial(requests.post, srv.url + "/oauth/v2/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+    health = partial(api.control, "GET", "health")
+    statuses = [response.status_code for response in concurrently([token, partial(client_for(PAT).user_get, ALICE, "team"), health, health])]
+    assert statuses == [200] * 4 and api.log()["max_in_flight"] == 2
+
+
+def test_clearing_and_reset_forget_max_in_flight(api, client_for):
+    api.control("POST", "faults", {"action": "delay", "seconds": 0.2, "count": 2})
+    concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _ in range(2)])
+    assert api.log()["max_in_flight"] == 2
+    api.control("DELETE", "requests")
+    assert api.log()["max_in_flight"] == 0
+    api.user_get(ALICE, "team")
+    assert api.log()["max_in_flight"] == 1
+    api.control("POST", "reset")
+    assert api.log()["max_in_flight"] == 0

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Injected faults and projection lag."""
+"""Injected faults (statuses, drops, delays, token expiry) and projection lag."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import ALICE, BOB, assert_error, b64, unb64
+from conftest import ALICE, API_SCOPE, BOB, CLIENT_ID, CLIENT_SECRET, assert_error, b64, unb64
 
 BULK = "/management/v1/users/*/metadata/_bulk"
 
@@ -140,3 +140,33 @@ def test_org_lag_and_turning_lag_off(api):
 @pytest.mark.parametrize("body", [{}, {"reads": -1}, {"reads": "2"}, {"reads": True}])
 def test_invalid_lag(api, body):
     assert api.control("POST", "lag", body).status_code == 400
+
+
+def issue(srv) -> str:
+    """An access token from the client credentials grant."""
+    response = requests.post(srv.url + "/oauth/v2/token", data={"grant_type": "client_credentials", "scope": API_SCOPE},
+                             auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_expire_tokens_rejects_the_issued_token_it_arrives_with(api, srv, client_for):
+    token = issue(srv)
+    holder = client_for(token)
+    assert holder.user_get(ALICE, "team").status_code == 200
+    add_fault(api, method="GET", path="/management/v1/users/*", action="expire_tokens")
+    assert_error(holder.user_get(ALICE, "team"), 401, 16, "AUTH-7fs1e")
+    assert api.user_get(ALICE, "team").status_code == 200
+    assert client_for(issue(srv)).user_get(ALICE, "team").status_code == 200
+    assert [(entry["rpc"], entry["fault"]) for entry in api.log()["requests"]][-4:] == [
+        ("GetUserMetadata", "expire_tokens"), ("GetUserMetadata", None), ("Token", None), ("GetUserMetadata", None)]
+    assert token in srv.app.tokens.issued()
+
+
+def test_expire_tokens_on_a_pat_request_expires_every_issued_token(api, srv, client_for):
+    holders = [client_for(issue(srv)) for _ in range(2)]
+    add_fault(api, path=BULK, action="expire_tokens")
+    assert bulk(api).status_code == 200
+    for holder in holders:
+        assert_error(holder.user_get(ALICE, "k"), 401, 16, "AUTH-7fs1e")
+    assert api.user_get(ALICE, "k").status_code == 200

@@ -1,11 +1,11 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""grpc-gateway routing: shadowed key names, whole-path unescaping, unknown routes, GetUserByID."""
+"""grpc-gateway routing: shadowed key names, whole-path unescaping, unknown routes, GetUserByID, path cleaning redirects."""
 from __future__ import annotations
 
 import http.client
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import requests
@@ -127,3 +127,40 @@ def test_get_user_by_id_not_found(api, user):
 def test_get_user_by_id_in_another_org_with_the_header(client_for):
     user = client_for(GLOBAL_PAT).call("GET", f"/users/{CAROL}", org=OTHER_ORG).json()["user"]
     assert user["details"]["resourceOwner"] == OTHER_ORG
+
+
+def raw_request(srv, method: str, path: str) -> http.client.HTTPResponse:
+    """A request whose path no client library normalises; the answer is read."""
+    connection = http.client.HTTPConnection("127.0.0.1", urlsplit(srv.url).port, timeout=10)
+    try:
+        connection.request(method, path, headers={"Authorization": f"Bearer {GLOBAL_PAT}"})
+        response = connection.getresponse()
+        response.body = response.read()
+        return response
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path, location", [
+    (f"/management/v1/users/%2E%2E/users/{ALICE}", f"/management/v1/users/{ALICE}"),
+    (f"/management/v1/%2e/users/{ALICE}", f"/management/v1/users/{ALICE}"),
+    (f"/management/v1/users/{ALICE}/metadata/a%20b/%2E%2E/team", f"/management/v1/users/{ALICE}/metadata/team"),
+    (f"/management/v1/users/{ALICE}/metadata/a%20b/%2E", f"/management/v1/users/{ALICE}/metadata/a%20b"),
+    (f"/management/v1/users/{ALICE}/metadata/%2E/", f"/management/v1/users/{ALICE}/metadata/"),
+    ("/management/v1//metadata/region", "/management/v1/metadata/region"),
+    ("/%2E%2E/%2E%2E/oauth/v2/token", "/oauth/v2/token"),
+], ids=["dot-dot", "dot", "dot-dot-key", "escaped-location", "trailing-slash", "double-slash", "token-path"])
+def test_dot_segments_are_redirected_to_the_clean_path(api, srv, path, location):
+    response = raw_request(srv, "GET", path)
+    assert response.status == 301 and response.getheader("Location") == location and response.body == b""
+    assert response.getheader("Content-Length") == "0"
+    entry = api.log()["requests"][-1]
+    assert entry["rpc"] == "Redirect" and entry["status"] == 301 and entry["path"] == unquote(path)
+
+
+def test_redirect_before_routing_and_auth(api, srv):
+    response = requests.post(f"{srv.url}/management/v1/metadata/%2E%2E/metadata/_bulk", json={"metadata": []}, timeout=10, allow_redirects=False)
+    assert response.status_code == 301 and response.headers["Location"] == "/management/v1/metadata/_bulk"
+    assert rpcs(api) == ["Redirect"]
+    followed = raw_request(srv, "GET", response.headers["Location"].replace("_bulk", "region"))
+    assert followed.status == 200

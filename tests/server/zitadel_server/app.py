@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,13 +16,13 @@ from . import control, errors
 from .api import named_keys
 from .auth import Tokens, authorize
 from .errors import ApiError
-from .faults import FaultQueue
+from .faults import Fault, FaultQueue
 from .oauth import OAuthError, token_endpoint
 from .reqlog import RequestLog
-from .responses import Response, error_response, json_response, text_response
-from .routes import Route, decode_path, resolve
+from .responses import Response, error_response, json_response, redirect_response, text_response
+from .routes import Route, clean_path, decode_path, resolve
 from .state import build_store, read_document
-from .wire import parse_body
+from .wire import parse_body, proto_size
 
 TOKEN_PATH = "/oauth/v2/token"
 
@@ -53,33 +54,45 @@ class App:
         self.faults = FaultQueue()
         self.issuer = ""
         self.log_requests = log_requests
+        self.started = time.monotonic()  # the request log's clock; ZitadelServer.start() sets it again
 
     def handle(self, request: Request) -> Response | None:
         """Answer one request; None means: close the connection without answering."""
         if request.path.startswith(control.PREFIX):
             with self.lock:
                 return control.handle(self, request)
+        arrived = time.monotonic() - self.started
         path, rpc, keys, run = self._prepare(request)
         with self.lock:
-            entry = self.log.add(request.method, path, rpc, keys)
+            entry = self.log.add(request.method, path, rpc, keys, arrived)
             fault = self.faults.take(request.method, path)
-            entry["fault"] = fault.action if fault else None
-        action = fault.action if fault else None
-        if action == "delay":
-            self.stopping.wait(fault.seconds)
-        if action == "status":
-            response = fault.response()
-        elif action == "drop":
-            response = None
-        else:
+            action = fault.action if fault else None
+            entry["fault"] = action
+            if action == "expire_tokens":
+                self.tokens.expire()
+        response = None
+        try:
+            response = self._respond(fault, run)
+        finally:
             with self.lock:
-                response = run()
-        with self.lock:
-            entry["status"] = response.status if response else None
+                entry["status"] = response.status if response else None
+                self.log.finish()
         if self.log_requests:
             note = f" [fault: {action}]" if action else ""
             sys.stderr.write(f"{request.method} {path} {rpc} -> {entry['status'] or 'no answer'}{note}\n")
         return None if action == "drop_after" else response
+
+    def _respond(self, fault: Fault | None, run: Callable[[], Response]) -> Response | None:
+        """The answer as the fault shapes it; a delay waits outside the lock."""
+        action = fault.action if fault else None
+        if action == "delay":
+            self.stopping.wait(fault.seconds)
+        if action == "status":
+            return fault.response()
+        if action == "drop":
+            return None
+        with self.lock:
+            return run()
 
     def _prepare(self, request: Request) -> tuple[str, str, list[str], Callable[[], Response]]:
         """Decoded path, RPC name, named keys and the deferred handler of an API request."""
@@ -87,6 +100,9 @@ class App:
             path = decode_path(request.path)
         except ValueError:
             return request.path, "BadRequest", [], partial(text_response, 400, "400 Bad Request")
+        cleaned = clean_path(path)
+        if cleaned != path:  # like the Go router in front of the gateway, before any handler
+            return path, "Redirect", [], partial(redirect_response, cleaned)
         if path == TOKEN_PATH:
             return path, "Token", [], partial(self._token, request)
         try:
@@ -106,11 +122,16 @@ class App:
                 value.encode("utf-8")
         except UnicodeEncodeError:
             return error_response(ApiError(errors.INTERNAL, "grpc: error while marshaling: string field contains invalid UTF-8"))
+        limit = self.store.settings.max_message_bytes
         try:
-            operation = route.operation(route.rpc, params, parse_body(request.body) if route.body else {})
+            body = parse_body(request.body) if route.body else {}
+            operation = route.operation(route.rpc, params, body)
+            _check_size({**body, **params}, limit)
             org = authorize(self.store, self.tokens, request.header("authorization"), request.header("x-zitadel-orgid"), route.permission)[1]
             operation.validate()
-            return json_response(200, operation.run(self.store, org))
+            answer = operation.run(self.store, org)
+            _check_size(answer, limit)
+            return json_response(200, answer)
         except ApiError as error:
             return error_response(error)
 
@@ -131,3 +152,10 @@ class App:
         self.store = build_store(self.initial if state is None else state)
         self.log.clear()
         self.faults.clear()
+
+
+def _check_size(message: dict, limit: int) -> None:
+    """grpc-go's message size limit between ZITADEL's REST gateway and its gRPC server (0: none)."""
+    size = proto_size(message)
+    if limit and size > limit:
+        raise ApiError(errors.RESOURCE_EXHAUSTED, f"grpc: received message larger than max ({size} vs. {limit})")

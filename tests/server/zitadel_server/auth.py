@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import errors
 from .errors import ApiError
@@ -35,8 +35,12 @@ class Tokens:
         self._issued.clear()
 
     def issued(self) -> list[str]:
-        """Every issued access token not yet forgotten (for tests that search output for secrets)."""
+        """Every issued access token not yet forgotten, expired ones too (for tests that search output for secrets)."""
         return list(self._issued)
+
+    def expire(self) -> None:
+        """Let every issued access token expire now (the expire_tokens fault); PATs are not affected."""
+        self._issued = {token: replace(issued, expires=0.0) for token, issued in self._issued.items()}
 
     def issue(self, user: User, scopes: list[str], lifetime: int) -> str:
         """A new opaque access token; only tokens asked with the ZITADEL audience scope may call the API."""
@@ -49,7 +53,6 @@ class Tokens:
         issued = self._issued.get(token)
         if issued is not None:
             if issued.expires <= time.monotonic():
-                del self._issued[token]
                 return None
             return store.users.get(issued.user_id) if issued.api_access else None
         return next((user for user in store.users.values() if token and token in user.pats), None)

@@ -1,7 +1,7 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Injected faults: error statuses, dropped connections, lost answers and delays."""
+"""Injected faults: error statuses, dropped connections, lost answers, delays and token expiry."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -12,7 +12,7 @@ from . import errors
 from .errors import ApiError
 from .responses import Response, error_response, text_response
 
-ACTIONS = ("status", "drop", "drop_after", "delay")
+ACTIONS = ("status", "drop", "drop_after", "delay", "expire_tokens")
 _GATEWAY_PAGES = {
     502: ("text/html", "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body></html>\r\n"),
     503: ("text/plain", "upstream connect error or disconnect/reset before headers. reset reason: connection failure"),

@@ -8,22 +8,32 @@ from collections import Counter
 
 
 class RequestLog:
-    """Append-only list of API requests (control requests are not recorded)."""
+    """Append-only list of API requests (control requests are not recorded), and how many overlapped."""
 
     def __init__(self) -> None:
         self.entries: list[dict] = []
         self._sequence = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
 
-    def add(self, method: str, path: str, rpc: str, keys: list[str]) -> dict:
-        """Record a request; the caller fills in status and fault."""
+    def add(self, method: str, path: str, rpc: str, keys: list[str], arrived: float) -> dict:
+        """Record a request now being handled; the caller fills in status and fault, then calls finish()."""
         self._sequence += 1
-        entry = {"seq": self._sequence, "method": method, "path": path, "rpc": rpc, "status": None, "keys": keys, "fault": None}
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        entry = {"seq": self._sequence, "time": round(arrived, 3), "method": method, "path": path, "rpc": rpc,
+                 "status": None, "keys": keys, "fault": None}
         self.entries.append(entry)
         return entry
 
+    def finish(self) -> None:
+        """A request's answer was produced (or withheld)."""
+        self.in_flight -= 1
+
     def clear(self) -> None:
-        """Forget all entries (sequence numbers keep counting)."""
+        """Forget all entries (sequence numbers keep counting); requests still running count for the new maximum."""
         self.entries.clear()
+        self.max_in_flight = self.in_flight
 
     def snapshot(self) -> dict:
         """The GET /_control/requests body."""
@@ -31,4 +41,5 @@ class RequestLog:
             "requests": [dict(entry, keys=list(entry["keys"])) for entry in self.entries],
             "counts": dict(Counter(entry["rpc"] for entry in self.entries)),
             "total": len(self.entries),
+            "max_in_flight": self.max_in_flight,
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from .errors import ApiError
 
@@ -33,3 +34,8 @@ def error_response(error: ApiError) -> Response:
 def text_response(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
     """A plain (non-JSON) answer."""
     return Response(status, text.encode("utf-8"), {"Content-Type": content_type})
+
+
+def redirect_response(path: str) -> Response:
+    """301 to a path, escaped like Go's url.URL.EscapedPath; no body."""
+    return Response(301, b"", {"Location": quote(path.encode("utf-8", "surrogateescape"), safe="/$&+,:;=@")})

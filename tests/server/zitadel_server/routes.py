@@ -47,6 +47,7 @@ _USER = _V1 + "/users/{id}/metadata"
 # DELETE .../_bulk is BulkRemove, and GET .../_bulk is a Get of the key "_bulk".
 ROUTES: tuple[Route, ...] = (
     Route("GET", _V1 + "/users/{id}", "GetUserByID", "user.read", api.GetUserByID, body=False),
+    Route("POST", _V1 + "/users/_search", "ListUsers", "user.read", api.ListUsers),
     Route("POST", _USER + "/{key}", "SetUserMetadata", "user.write", api.SetMetadata),
     Route("POST", _USER + "/_bulk", "BulkSetUserMetadata", "user.write", api.BulkSetMetadata),
     Route("POST", _USER + "/_search", "ListUserMetadata", "user.read", api.ListMetadata),
@@ -70,6 +71,18 @@ def decode_path(raw: str) -> str:
     if _BAD_ESCAPE.search(raw):
         raise ValueError(f"invalid URL escape in {raw!r}")
     return unquote_to_bytes(raw).decode("utf-8", "surrogateescape")
+
+
+def clean_path(path: str) -> str:
+    """The canonical path Go's HTTP routers redirect to: path.Clean, keeping a trailing slash."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            segments = segments[:-1]
+        elif segment not in ("", "."):
+            segments.append(segment)
+    cleaned = "/" + "/".join(segments)
+    return cleaned + "/" if path.endswith("/") and cleaned != "/" else cleaned
 
 
 def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:

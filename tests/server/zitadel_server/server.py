@@ -10,6 +10,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -167,6 +168,7 @@ class ZitadelServer:
         if self._httpd is not None:
             raise RuntimeError("server already started")
         self.app.stopping.clear()
+        self.app.started = time.monotonic()
         self._httpd = _HTTPServer((LOOPBACK, self.port), self.app, self._context() if self.tls else None)
         self.port = self._httpd.server_address[1]
         self.url = f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.port}"

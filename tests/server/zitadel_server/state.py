@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import yaml
@@ -71,6 +72,12 @@ def _ident(value: object, where: str) -> str:
     return _text(value, where)
 
 
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise StateError(f"{where}: must be true or false")
+    return value
+
+
 def _count(value: object, where: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise StateError(f"{where}: must be an integer >= {minimum}")
@@ -80,11 +87,7 @@ def _count(value: object, where: str, minimum: int = 0) -> int:
 class _Loader:
     def __init__(self, doc: object):
         doc = _mapping(doc, "state", ("settings", "orgs"))
-        settings = _mapping(doc.get("settings") or {}, "settings", ("token_lifetime", "legacy"))
-        legacy = settings.get("legacy", False)
-        if not isinstance(legacy, bool):
-            raise StateError("settings.legacy: must be true or false")
-        self.store = Store(Settings(_count(settings.get("token_lifetime", 43199), "settings.token_lifetime", 1), legacy))
+        self.store = Store(self._settings(doc.get("settings") or {}))
         self.grants: list[tuple[User, object, str]] = []
         self.claimed: dict[tuple[str, str], str] = {}
         for index, org_doc in enumerate(_list(doc.get("orgs"), "orgs")):
@@ -92,16 +95,32 @@ class _Loader:
         for user, permissions, where in self.grants:
             user.permissions = self._permissions(permissions, user.owner, where)
 
+    @staticmethod
+    def _settings(doc: object) -> Settings:
+        doc = _mapping(doc, "settings", ("token_lifetime", "legacy", "max_query_limit", "max_message_bytes"))
+        default = Settings()
+        return Settings(
+            token_lifetime=_count(doc.get("token_lifetime", default.token_lifetime), "settings.token_lifetime", 1),
+            legacy=_flag(doc.get("legacy", default.legacy), "settings.legacy"),
+            max_query_limit=_count(doc.get("max_query_limit", default.max_query_limit), "settings.max_query_limit"),
+            max_message_bytes=_count(doc.get("max_message_bytes", default.max_message_bytes), "settings.max_message_bytes"),
+        )
+
     def _claim(self, kind: str, value: str, where: str) -> None:
         if (kind, value) in self.claimed:
             raise StateError(f"{where}: {kind} {value!r} is already used by {self.claimed[kind, value]}")
         self.claimed[kind, value] = where
 
     def _org(self, doc: object, where: str) -> None:
-        doc = _mapping(doc, where, ("id", "name", "sequence", "metadata", "users", "service_accounts"), ("id",))
-        org = Org(id=_ident(doc["id"], f"{where}.id"), owner="", name=str(doc.get("name") or ""))
+        fields = ("id", "name", "domain", "user_login_must_be_domain", "sequence", "metadata", "users", "service_accounts")
+        doc = _mapping(doc, where, fields, ("id",))
+        org = Org(id=_ident(doc["id"], f"{where}.id"), owner="", name=str(doc.get("name") or ""),
+                  user_login_must_be_domain=_flag(doc.get("user_login_must_be_domain", False), f"{where}.user_login_must_be_domain"))
         org.owner = org.id
         self._claim("id", org.id, where)
+        if "domain" in doc:
+            org.domain = _text(doc["domain"], f"{where}.domain")
+            self._claim("domain", org.domain.lower(), where)  # a verified domain belongs to one org of the instance
         self._metadata(org, doc, where)
         self.store.orgs[org.id] = org
         for index, user_doc in enumerate(_list(doc.get("users"), f"{where}.users")):
@@ -117,6 +136,8 @@ class _Loader:
         user = User(id=_ident(doc["id"], f"{where}.id"), owner=org.id, username=_text(doc["username"], f"{where}.username"), machine=machine)
         self._claim("id", user.id, where)
         self._claim(f"username in org {org.id}", user.username, where)
+        for name in org.login_names(user.username):
+            self._claim("login name (ignoring case)", name.lower(), where)  # unique in the instance, like ZITADEL's
         self._metadata(user, doc, where)
         if machine:
             self._credentials(user, doc, where)
@@ -217,9 +238,11 @@ def dump_store(store: Store) -> dict:
     for org in store.orgs.values():
         doc = _dump_aggregate(org)
         doc["name"] = org.name
+        if org.domain:
+            doc["domain"] = org.domain
+        doc["user_login_must_be_domain"] = org.user_login_must_be_domain
         members = [user for user in store.users.values() if user.owner == org.id]
         doc["users"] = [_dump_user(user) for user in members if not user.machine]
         doc["service_accounts"] = [_dump_user(user) for user in members if user.machine]
         orgs.append(doc)
-    settings = store.settings
-    return {"settings": {"token_lifetime": settings.token_lifetime, "legacy": settings.legacy}, "orgs": orgs}
+    return {"settings": asdict(store.settings), "orgs": orgs}

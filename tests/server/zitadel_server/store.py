@@ -65,6 +65,12 @@ class Org(Aggregate):
     """An organisation; its resource owner is itself."""
 
     name: str = ""
+    domain: str = ""
+    user_login_must_be_domain: bool = False
+
+    def login_names(self, username: str) -> list[str]:
+        """A member's login names: the org domain suffix only when its domain policy demands it (userLoginMustBeDomain)."""
+        return [f"{username}@{self.domain}" if self.user_login_must_be_domain and self.domain else username]
 
 
 @dataclass(eq=False)
@@ -105,6 +111,8 @@ class Settings:
 
     token_lifetime: int = 43199
     legacy: bool = False
+    max_query_limit: int = 1000  # SystemDefaults.MaxQueryLimit; 0: no maximum
+    max_message_bytes: int = 4194304  # grpc-go's default message size limit; 0: none
 
 
 class Store:

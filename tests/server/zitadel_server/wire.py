@@ -42,6 +42,49 @@ def decode_bytes(text: str) -> bytes:
         raise ValueError(str(exc)) from exc
 
 
+BYTES_FIELDS = frozenset({"value"})  # the metadata values: base64 in JSON, raw bytes on the wire
+
+
+def _varint_size(number: int) -> int:
+    return max(1, (number.bit_length() + 6) // 7)
+
+
+def _base64_size(text: str) -> int:
+    """Decoded length of base64 text, without validating it."""
+    return len(text.replace("\r", "").replace("\n", "").rstrip("=")) * 3 // 4
+
+
+def proto_size(doc: dict, bytes_fields: frozenset[str] = BYTES_FIELDS) -> int:
+    """Estimated protobuf size of a JSON message, which is what grpc-go's message size limit measures.
+
+    Strings count as UTF-8, bytes fields as decoded base64, nested messages recursively, and each field
+    and repeated item adds its tag (one byte: field numbers below 16) and a varint length. Zero values
+    are omitted as in proto3. uint64, enums and timestamps are counted as their JSON text, a few bytes more
+    than their binary form. The estimate grows with every added byte, field or item.
+    """
+    return sum(_field_size(name, value, bytes_fields) for name, value in doc.items())
+
+
+def _field_size(name: str, value: object, bytes_fields: frozenset[str]) -> int:
+    if isinstance(value, list):
+        return sum(_field_size(name, item, bytes_fields) for item in value)
+    if isinstance(value, dict):
+        length = proto_size(value, bytes_fields)  # a message that is set is written, even when empty
+    elif isinstance(value, str):
+        length = _base64_size(value) if name in bytes_fields else len(value.encode("utf-8", "surrogatepass"))
+        if not length:
+            return 0
+    elif isinstance(value, bool):
+        return 2 if value else 0
+    elif isinstance(value, int):
+        return 1 + _varint_size(value % 2 ** 64) if value else 0
+    elif isinstance(value, float):
+        return 9 if value else 0  # a double: tag and 8 bytes
+    else:
+        return 0  # null: the field is absent
+    return 1 + _varint_size(length) + length
+
+
 def _no_duplicates(pairs: list) -> dict:
     result = {}
     for name, value in pairs:
@@ -125,9 +168,9 @@ class Message:
             raise invalid(f"proto: invalid value for bool field {json_name}")
         return value
 
-    def enum(self, json_name: str, names: tuple[str, ...]) -> int:
+    def enum(self, json_name: str, names: tuple[str, ...], proto_name: str | None = None) -> int:
         """An enum field given by name or number (numbers are not range-checked here)."""
-        value = self.get(json_name)
+        value = self.get(json_name, proto_name)
         if value is None:
             return 0
         if isinstance(value, str) and value in names:
@@ -140,9 +183,9 @@ class Message:
         """A repeated message field."""
         return [Message(item, name) for item in self.array(json_name, proto_name)]
 
-    def strings(self, json_name: str) -> list[str]:
+    def strings(self, json_name: str, proto_name: str | None = None) -> list[str]:
         """A repeated string field."""
-        items = self.array(json_name)
+        items = self.array(json_name, proto_name)
         if not all(isinstance(item, str) for item in items):
             raise invalid(f"proto: invalid value for string field {json_name}")
         return items
