@@ -22,12 +22,15 @@ options:
     default: text
   sensitive:
     description:
-      - Mask the values in the results, the diff and the logs while still detecting changes.
+      - Mask every value of the task in the results, the diff and the logs while still detecting changes.
+      - To mask only some keys, in every task, use O(sensitive_keys).
     type: bool
     default: false
 notes:
-  - Keys that the single-key routes of the ZITADEL Management API v1 cannot address (V(_bulk), V(_search) and keys
-    containing C(/)) are fully supported; they are read, written and removed through the list and bulk routes.
+  - Keys that the single-key routes of the ZITADEL Management API v1 cannot address (V(_bulk), V(_search), V(.), V(..)
+    and keys containing C(/)) are fully supported; they are written and removed through the bulk routes.
+  - Results and diffs never show the value of a key the task does not name; a purged key appears in the diff with the
+    value V(<not named by the task>).
 '''
 
     # Options of the bulk write modules; the argspec is BULK_ARGSPEC in module_utils/_module.py.
@@ -37,8 +40,9 @@ options:
     description:
       - The keys to manage. With O(state=present) a dictionary of key to value (see O(encoding)).
       - With O(state=absent) the keys to remove, as a list, or as a dictionary whose values are ignored.
+      - Required for a single target. With many targets it applies to every one of them, and each target's own
+        C(metadata) is added to it (a key of the target's own wins).
     type: raw
-    required: true
   state:
     description:
       - V(present) sets every key of O(metadata) to its value; V(absent) removes the keys of O(metadata)
@@ -74,20 +78,149 @@ options:
       - Return only keys that start with this text (case-sensitive).
       - Mutually exclusive with O(keys).
     type: str
-  parse_json:
+  encoding:
     description:
-      - Also return each value parsed as JSON, in RV(metadata[].json), when it is valid JSON.
-    type: bool
-    default: false
+      - How values are returned in C(value); C(value_base64) always holds the stored bytes.
+      - V(text), the value as a string, or V(null) when it is not valid UTF-8.
+      - V(base64), the base64 form of the bytes.
+      - V(json), the value parsed as JSON, or V(null) when it is not valid JSON.
+    type: str
+    choices: [text, base64, json]
+    default: text
 '''
 
-    # The user option of the user metadata modules; the argspec is USER_ARGSPEC in module_utils/_module.py.
+    # The option every module takes; the argspec is MASKING_ARGSPEC in module_utils/_module.py.
+    MASKING = r'''
+options:
+  sensitive_keys:
+    description:
+      - Shell-style patterns (V(*), V(?), V([seq])) of keys whose values are masked in the results, the diff and the
+        logs, for example V(*_secret) or V(api_token). Matching is case-sensitive.
+      - Set it once for every module with C(module_defaults) for C(group/community.zitadel.zitadel).
+    type: list
+    elements: str
+    default: []
+'''
+
+    # Many targets per task; the argspec is CONCURRENCY_ARGSPEC in module_utils/_module.py.
+    CONCURRENCY = r'''
+options:
+  concurrency:
+    description:
+      - With many targets, how many targets are worked on at once, 1 to 32; each sends its requests one after the
+        other, so at most this many requests are in flight, over one HTTP connection pool.
+      - A C(429) answer with C(Retry-After) pauses every request of the task, and an access token is fetched once
+        for all of them.
+    type: int
+    default: 8
+'''
+
+    # The user options of the user metadata modules; the argspec is USER_ARGSPEC in module_utils/_module.py.
     USER = r'''
 options:
   user_id:
     description:
       - ID of the user. The user must belong to the organisation given by O(org_id) (or to the service account's
         own organisation when O(org_id) is not set).
+      - A single user is given by exactly one of O(user_id) and O(login_name).
     type: str
-    required: true
+  login_name:
+    description:
+      - Login name of the user, for example V(alice@acme.example.com), compared ignoring case. The user is searched
+        in the organisation given by O(org_id) (or the service account's own one); its organisation is taken from
+        ZITADEL's answer.
+      - Whether login names end in the organisation's domain depends on the organisation's domain policy.
+      - Many login names of one task are looked up together, one request per organisation and 1000 names.
+    type: str
+'''
+
+    # Many users in one task (write modules); the argspec is USERS_ARGSPEC in module_utils/_module.py.
+    USERS = r'''
+options:
+  users:
+    description:
+      - Many users in one task. Each item names a user by exactly one of C(user_id) and C(login_name), and may give
+        its own C(org_id) and C(metadata). O(encoding), O(state), O(purge), O(purge_exclude) and O(sensitive) apply
+        to every item.
+      - A failing user does not stop the others; the task then fails after all of them ran, names the failed ones,
+        and still returns RV(users) and RV(summary).
+      - Mutually exclusive with O(user_id) and O(login_name).
+    type: list
+    elements: dict
+    suboptions:
+      user_id:
+        description: ID of the user.
+        type: str
+      login_name:
+        description: Login name of the user (see O(login_name)).
+        type: str
+      org_id:
+        description: The user's organisation; defaults to O(org_id).
+        type: str
+      metadata:
+        description: This user's keys, added to O(metadata) (a key here wins); a dictionary, or a list with O(state=absent).
+        type: raw
+'''
+
+    # Many users in one task (info module).
+    USERS_READ = r'''
+options:
+  users:
+    description:
+      - Many users in one task. Each item names a user by exactly one of C(user_id) and C(login_name), and may give
+        its own C(org_id). O(keys), O(prefix) and O(encoding) apply to every item.
+      - A failing user does not stop the others; the task then fails after all of them ran, names the failed ones,
+        and still returns RV(users).
+      - Mutually exclusive with O(user_id) and O(login_name).
+    type: list
+    elements: dict
+    suboptions:
+      user_id:
+        description: ID of the user.
+        type: str
+      login_name:
+        description: Login name of the user (see O(login_name)).
+        type: str
+      org_id:
+        description: The user's organisation; defaults to O(org_id).
+        type: str
+'''
+
+    # Many organisations in one task (write module); the argspec is ORGS_ARGSPEC in module_utils/_module.py.
+    ORGS = r'''
+options:
+  orgs:
+    description:
+      - Many organisations in one task, each with its C(org_id) and optionally its own C(metadata). O(encoding),
+        O(state), O(purge), O(purge_exclude) and O(sensitive) apply to every item.
+      - A failing organisation does not stop the others; the task then fails after all of them ran, names the
+        failed ones, and still returns RV(orgs) and RV(summary).
+    type: list
+    elements: dict
+    suboptions:
+      org_id:
+        description: ID of the organisation.
+        type: str
+        required: true
+      metadata:
+        description: This organisation's keys, added to O(metadata) (a key here wins).
+        type: raw
+'''
+
+    # Many organisations in one task (info module).
+    ORGS_READ = r'''
+options:
+  orgs:
+    description:
+      - Many organisations in one task, each given by its C(org_id). O(keys), O(prefix) and O(encoding) apply to every
+        item.
+      - A failing organisation does not stop the others; the task then fails after all of them ran, names the
+        failed ones, and still returns RV(orgs).
+    type: list
+    elements: dict
+    suboptions:
+      org_id:
+        description: ID of the organisation.
+        type: str
+        required: true
 '''

@@ -10,6 +10,7 @@ Adding a method is one class plus one entry in AUTH_METHODS.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import traceback
 
@@ -48,30 +49,36 @@ class TokenAuth:
     def authorization(self, client):  # pylint: disable=unused-argument
         return self._header
 
-    def refresh(self):
+    def refresh(self, rejected):  # pylint: disable=unused-argument
         """A static token cannot be renewed."""
         return False
 
 
 class _IssuedTokenAuth:
-    """Base for methods that trade credentials for an access token at /oauth/v2/token."""
+    """Base for methods that trade credentials for an access token at /oauth/v2/token.
+
+    Concurrent workers share one token: it is fetched, and renewed after a 401, once for all of them.
+    """
 
     def __init__(self):
         self._token = None
         self._expires_at = 0.0
+        self._lock = threading.Lock()
 
     def authorization(self, client):
-        if self._token is None or time.time() >= self._expires_at - REFRESH_MARGIN:
-            token, lifetime = client.request_token(*self._token_request(client))
-            self._token = token
-            self._expires_at = time.time() + (lifetime or 3600)
-        return 'Bearer ' + self._token
+        with self._lock:
+            if self._token is None or time.time() >= self._expires_at - REFRESH_MARGIN:
+                token, lifetime = client.request_token(*self._token_request(client))
+                self._token = token
+                self._expires_at = time.time() + (lifetime or 3600)
+            return 'Bearer ' + self._token
 
-    def refresh(self):
-        """Forget the access token so the next request obtains a new one (after a 401)."""
-        had_token = self._token is not None
-        self._token = None
-        return had_token
+    def refresh(self, rejected):
+        """After a 401 with the header `rejected`: forget that token, unless another worker already replaced it."""
+        with self._lock:
+            if self._token is not None and 'Bearer ' + self._token == rejected:
+                self._token = None
+        return True
 
     def _token_request(self, client):
         raise NotImplementedError

@@ -2,12 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HTTP client for the ZITADEL APIs: one requests session, retries with backoff, typed errors."""
+"""HTTP client for the ZITADEL APIs: one requests session shared by concurrent workers, retries with backoff, typed errors."""
 
 from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 import traceback
 from urllib.parse import urlsplit
@@ -21,8 +22,9 @@ from ansible_collections.community.zitadel.plugins.module_utils._errors import (
 
 try:
     import requests
+    from requests.adapters import HTTPAdapter
 except ImportError:
-    requests = None
+    requests = HTTPAdapter = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
     REQUESTS_IMPORT_ERROR = None
@@ -32,6 +34,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
 RETRY_AFTER_CAP = 60.0
 DEFAULT_HTTP_AGENT = 'community.zitadel'
+DEFAULT_POOL_SIZE = 10  # connections kept open per host, as requests does by default
 
 
 def normalize_api_url(api_url):
@@ -59,7 +62,7 @@ class ZitadelClient:
     """Sends requests to one ZITADEL instance; auth is a strategy object from _auth."""
 
     def __init__(self, api_url, auth, validate_certs=True, ca_path=None, timeout=30, retries=3,
-                 http_agent=DEFAULT_HTTP_AGENT, sleep=time.sleep):
+                 http_agent=DEFAULT_HTTP_AGENT, pool_size=DEFAULT_POOL_SIZE, sleep=time.sleep, clock=time.monotonic):
         self.api_url = normalize_api_url(api_url)
         check_header_value('http_agent', http_agent)
         if timeout <= 0 or retries < 0:
@@ -71,9 +74,22 @@ class ZitadelClient:
         self.timeout = timeout
         self.retries = retries
         self._sleep = sleep
-        # Passed with each request: a session-wide setting would yield to REQUESTS_CA_BUNDLE.
-        self.verify = ca_path if (validate_certs and ca_path) else validate_certs
+        self._clock = clock
+        # A 429 pauses every worker of this client until this moment (clock time), not only the one that got it.
+        self._pause_until = 0.0
+        self._pause_lock = threading.Lock()
         self.session = requests.Session()
+        # The environment (proxies and NO_PROXY, REQUESTS_CA_BUNDLE when no ca_path is given) is read once here, as
+        # requests would read it for every request. verify is passed with each request: a session-wide setting
+        # would yield to REQUESTS_CA_BUNDLE.
+        environment = self.session.merge_environment_settings(self.api_url, {}, None,
+                                                              ca_path if (validate_certs and ca_path) else validate_certs, None)
+        self.verify = environment['verify']
+        self.session.proxies = environment['proxies']
+        self.session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = http_agent
         self.session.headers['Accept'] = 'application/json'
 
@@ -83,16 +99,19 @@ class ZitadelClient:
         parts = urlsplit(self.api_url)
         return '%s://%s' % (parts.scheme, parts.netloc)
 
-    def request(self, method, path, body=None, org_id=None):
-        """Call an API route with the auth header; return the decoded JSON body ({} when empty)."""
+    def request(self, method, path, body=None, org_id=None, params=None):
+        """Call an API route with the auth header; return the decoded JSON body ({} when empty).
+
+        params: query parameters, a dict whose values may be lists (a repeated parameter).
+        """
         headers = {}
         if org_id:
             headers['x-zitadel-orgid'] = org_id
         refreshed = False
         while True:
             headers['Authorization'] = self.auth.authorization(self)
-            response = self._send(method, path, headers=headers, json=body)
-            if response.status_code == 401 and not refreshed and self.auth.refresh():
+            response = self._send(method, path, headers=headers, json=body, params=params)
+            if response.status_code == 401 and not refreshed and self.auth.refresh(headers['Authorization']):
                 refreshed = True
                 continue
             if response.status_code >= 400:
@@ -119,6 +138,7 @@ class ZitadelClient:
         url = self.api_url + path
         attempt = 0
         while True:
+            self._wait_for_pause()
             try:
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
             except requests.exceptions.SSLError:
@@ -135,10 +155,28 @@ class ZitadelClient:
                                               % (method, path, attempt + 1, _describe_transport_error(exc, self.timeout))) from None
                 self._sleep(self._backoff(attempt))
             else:
-                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                if response.status_code not in RETRY_STATUSES or attempt >= self.retries or _is_size_limit(response):
                     return response
-                self._sleep(self._backoff(attempt, response.headers.get('Retry-After')))
+                wait = self._backoff(attempt, response.headers.get('Retry-After'))
+                if response.status_code == 429:
+                    self._pause(wait)
+                else:
+                    self._sleep(wait)
             attempt += 1
+
+    def _pause(self, seconds):
+        """Hold back every request of this client for `seconds` (a 429 concerns the whole client, not one worker)."""
+        with self._pause_lock:
+            self._pause_until = max(self._pause_until, self._clock() + seconds)
+        self._wait_for_pause()
+
+    def _wait_for_pause(self):
+        while True:
+            with self._pause_lock:
+                remaining = self._pause_until - self._clock()
+            if remaining <= 0:
+                return
+            self._sleep(remaining)
 
     @staticmethod
     def _backoff(attempt, retry_after=None):
@@ -155,6 +193,17 @@ def _describe_transport_error(exc, timeout):
     if isinstance(exc, requests.exceptions.Timeout):
         return 'no answer within the timeout of %s seconds' % timeout
     return 'could not connect or the connection was dropped (%s)' % type(exc).__name__
+
+
+def _is_size_limit(response):
+    """A 429 from the gRPC message size limit behind ZITADEL's REST gateway: no retry can cure it.
+
+    Rate limits and quotas answer with a ZITADEL error id or Retry-After; the size limit has neither.
+    """
+    if response.status_code != 429 or 'Retry-After' in response.headers:
+        return False
+    error = ZitadelApiError.from_response(response, None, None)
+    return error.is_message_too_large
 
 
 def _json_body(response, method, path, strict=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 INVALID_ARGUMENT = 3
 NOT_FOUND = 5
 PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
 FAILED_PRECONDITION = 9
 UNAUTHENTICATED = 16
 
@@ -92,6 +93,14 @@ class ZitadelApiError(ZitadelError):
         return ZitadelApiError(self.status, self.method, self.path, self.code, self.error_id, self.server_message, context)
 
     @property
+    def is_message_too_large(self):
+        """HTTP 429 from the gRPC message size limit (4 MiB) behind the REST gateway: code 8 without a ZITADEL id.
+
+        ZITADEL's own 429s (quota, blocked instance) carry an id; retrying this one never helps.
+        """
+        return self.status == 429 and self.error_id is None and self.code in (RESOURCE_EXHAUSTED, 'resource_exhausted')
+
+    @property
     def is_routing_not_found(self):
         """The gateway found no route: a 404 without a ZITADEL error id, not a missing object."""
         return self.status == 404 and self.error_id is None
@@ -120,6 +129,10 @@ class ZitadelApiError(ZitadelError):
         if self.status == 401:
             return ('the credentials were rejected (%s). Check that the token or key is valid, not expired and '
                     'issued for this ZITADEL instance.' % self._server_ref())
+        if self.is_message_too_large:
+            return ('the request or its answer is larger than the message size limit of the ZITADEL API (%s). Split the '
+                    'values over more tasks, or raise the gRPC message size limit of the ZITADEL installation.'
+                    % self._server_ref())
         if self.is_routing_not_found:
             return ('ZITADEL has no such endpoint (HTTP 404 for %s %s). Check that api_url is the root URL of the '
                     'ZITADEL API.' % (self.method, self.path))
@@ -152,6 +165,8 @@ class PartialApplyError(ZitadelError):
     """A write step failed after earlier steps of the same task were written."""
 
     def __init__(self, cause, written):
+        if isinstance(cause, PartialApplyError):  # a write that itself took several requests
+            cause, written = cause.cause, '%s; %s' % (written, cause.written)
         self.cause = cause
         self.written = written
         super().__init__('%s Already written before the failure: %s. Run the task again to converge.'

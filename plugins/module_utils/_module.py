@@ -2,18 +2,29 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The shared options of every module (connection and auth) and the thin layer between AnsibleModule and the client."""
+"""The shared options of every module and the thin layer between AnsibleModule and the reconcile engine."""
 
 from __future__ import annotations
 
-import os
+import fnmatch
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
-from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR, ZitadelClient
-from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelError
+from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError, ZitadelError
+from ansible_collections.community.zitadel.plugins.module_utils._options import metadata_api
+from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, org_items, user, user_items
+from ansible_collections.community.zitadel.plugins.module_utils._reconcile import (
+    Codec,
+    Masking,
+    declare,
+    many_result,
+    read,
+    reconcile,
+    single_result,
+)
+from ansible_collections.community.zitadel.plugins.module_utils._runner import MAX_CONCURRENCY, MIN_CONCURRENCY
 
 # Documented in doc_fragments/connection.py; keep both in step.
 CONNECTION_ARGSPEC = {
@@ -36,8 +47,16 @@ AUTH_ARGSPEC = {
     'client_secret': {'type': 'str', 'no_log': True},
 }
 
-# Documented in doc_fragments/metadata.py (USER); the target of the user metadata modules.
-USER_ARGSPEC = {'user_id': {'type': 'str', 'required': True}}
+# Documented in doc_fragments/metadata.py (MASKING); every module takes it.
+MASKING_ARGSPEC = {'sensitive_keys': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': False}}
+
+# Documented in doc_fragments/metadata.py (USER); the user of the single-user forms.
+USER_ARGSPEC = {'user_id': {'type': 'str'}, 'login_name': {'type': 'str'}}
+
+# Documented in doc_fragments/metadata.py (USERS, ORGS); many targets in one task.
+CONCURRENCY_ARGSPEC = {'concurrency': {'type': 'int', 'default': 8}}
+USERS_ARGSPEC = dict(CONCURRENCY_ARGSPEC, users={'type': 'list', 'elements': 'dict'})
+ORGS_ARGSPEC = dict(CONCURRENCY_ARGSPEC, orgs={'type': 'list', 'elements': 'dict'})
 
 # Documented in doc_fragments/metadata.py; the options of every write module.
 VALUE_ARGSPEC = {
@@ -47,7 +66,7 @@ VALUE_ARGSPEC = {
 
 # Documented in doc_fragments/metadata.py (BULK); the options of the bulk write modules.
 BULK_ARGSPEC = {
-    'metadata': {'type': 'raw', 'required': True},
+    'metadata': {'type': 'raw'},
     'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
     'purge': {'type': 'bool', 'default': False},
     'purge_exclude': {'type': 'list', 'elements': 'str', 'default': []},
@@ -57,15 +76,55 @@ BULK_ARGSPEC = {
 INFO_ARGSPEC = {
     'keys': {'type': 'list', 'elements': 'str', 'no_log': False},
     'prefix': {'type': 'str'},
-    'parse_json': {'type': 'bool', 'default': False},
+    'encoding': {'type': 'str', 'choices': ['text', 'base64', 'json'], 'default': 'text'},
 }
+
 INFO_MUTUALLY_EXCLUSIVE = [('keys', 'prefix')]
+
+# The target options of the user modules that take many users, for mutually_exclusive and required_one_of.
+USER_TARGETS = ('user_id', 'login_name', 'users')
+
+
+def _leaves(value):
+    """The scalar values inside a value, as text: what Ansible's no_log hides."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def declared_secrets(params, sensitive):
+    """Values the task declares that must never be shown: all of them with sensitive=true, else those of keys matching
+    sensitive_keys. Read from the raw arguments, so that even a failed argument check cannot echo them."""
+    patterns = params.get('sensitive_keys') or []
+    patterns = [patterns] if isinstance(patterns, str) else [str(p) for p in patterns if p is not None]
+
+    def secret(key):
+        return sensitive or any(fnmatch.fnmatchcase(str(key), pattern) for pattern in patterns)
+
+    declared = [params.get('metadata')]
+    for option in ('users', 'orgs'):
+        items = params.get(option)
+        if isinstance(items, list):
+            declared.extend(item.get('metadata') for item in items if isinstance(item, dict))
+    secrets = set()
+    for metadata in declared:
+        if isinstance(metadata, dict):
+            for key, value in metadata.items():
+                if secret(key):
+                    secrets.update(_leaves(value))
+    if 'value' in params and secret(params.get('key')):
+        secrets.update(_leaves(params['value']))
+    return secrets
 
 
 class _AnsibleModule(AnsibleModule):
-    """Makes masked_options no_log when the task sets sensitive=true, decided on the raw arguments
-    before they are checked, so that even a failed check (a bad choice, an unknown option) cannot
-    echo a sensitive value."""
+    """Hides declared secrets (see declared_secrets) decided on the raw arguments before they are checked, so that even
+    a failed check (a bad choice, an unknown option) cannot echo one; with sensitive=true the masked_options are no_log."""
 
     def __init__(self, masked_options, **kwargs):
         self.masked_options = masked_options
@@ -73,9 +132,11 @@ class _AnsibleModule(AnsibleModule):
 
     def _load_params(self):
         super()._load_params()
-        if boolean(self.params.get('sensitive', False), strict=False):
+        sensitive = boolean(self.params.get('sensitive', False), strict=False)
+        if sensitive:
             for name in self.masked_options:
                 self.argument_spec[name] = dict(self.argument_spec[name], no_log=True)
+        self.no_log_values.update(declared_secrets(self.params, sensitive))
 
 
 class ZitadelModule:
@@ -86,6 +147,7 @@ class ZitadelModule:
 
     def __init__(self, argument_spec, masked_options=(), **kwargs):
         spec = dict(CONNECTION_ARGSPEC, **AUTH_ARGSPEC)
+        spec.update(MASKING_ARGSPEC)
         spec.update(argument_spec)
         self.ansible = _AnsibleModule(masked_options, argument_spec=spec, supports_check_mode=True, **kwargs)
         if REQUESTS_IMPORT_ERROR:
@@ -93,20 +155,62 @@ class ZitadelModule:
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
 
-    def client(self):
-        """A client built from the options, validated offline; the first request is sent later."""
+    def api(self):
+        """The metadata protocol for the options, validated offline; the first request is sent later."""
+        concurrency = self.params.get('concurrency') or MIN_CONCURRENCY
+        if not MIN_CONCURRENCY <= concurrency <= MAX_CONCURRENCY:
+            raise ZitadelConfigError('concurrency must be between %d and %d, not %d.' % (MIN_CONCURRENCY, MAX_CONCURRENCY, concurrency))
+        api = metadata_api(self.params.get, concurrency=concurrency)
+        self.ansible.no_log_values.update(api.client.auth.secrets())
+        return api
+
+    def masking(self):
+        return Masking(self.params.get('sensitive', False), self.params['sensitive_keys'])
+
+    def targets(self, with_metadata=True):
+        """(kind, [(owner, own metadata, item name)]): kind is None for the task's one user or organisation, else
+        'users' or 'orgs', whose items are the targets."""
         params = self.params
-        auth = select_auth({name: params.get(name) for name in AUTH_OPTION_NAMES}, os.environ)
-        self.ansible.no_log_values.update(auth.secrets())
-        return ZitadelClient(params['api_url'], auth, validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-                             timeout=params['timeout'], retries=params['retries'], http_agent=params['http_agent'])
+        if 'user_id' in params:
+            if params.get('users') is None:
+                return None, [(user(params['user_id'], params['login_name'], params['org_id']), None, None)]
+            return 'users', user_items(params['users'], params['org_id'], with_metadata)
+        if params.get('orgs') is None:
+            return None, [(Organisation(params['org_id']), None, None)]
+        return 'orgs', org_items(params['orgs'], with_metadata)
+
+    def reconcile(self, targets, shared, state):
+        """Bring the targets to `shared` metadata merged with each one's own; the result of a write module."""
+        params = self.params
+        kind, targets = targets
+        if kind is None and shared is None:
+            raise ZitadelConfigError('metadata is required for a single %s; it may be left out only with %s.'
+                                     % (('user', 'users') if 'user_id' in params else ('organisation', 'orgs')))
+        codec = Codec(params['encoding'])
+        purge = params.get('purge', False)
+        jobs = [declare(owner=owner, codec=codec, state=state, metadata=own, shared=shared, purge=purge, where=where)
+                for owner, own, where in targets]
+        reports = reconcile(api=self.api(), jobs=jobs, codec=codec, check_mode=self.check_mode, masking=self.masking(),
+                            purge=purge, purge_exclude=params.get('purge_exclude') or (), concurrency=params.get('concurrency', 1))
+        return many_result(kind, reports) if kind else single_result(reports[0])
+
+    def read(self):
+        """The metadata of the task's targets; the result of an info module."""
+        params = self.params
+        kind, targets = self.targets(with_metadata=False)
+        owners = [owner for owner, _metadata, _where in targets]
+        reports = read(api=self.api(), owners=owners, codec=Codec(params['encoding']), masking=self.masking(),
+                       keys=params['keys'], prefix=params['prefix'], concurrency=params.get('concurrency', 1))
+        return many_result(kind, reports, changes=False) if kind else single_result(reports[0])
 
     def run(self, task):
-        """Run task(self) -> result dict and exit; a ZitadelError fails the task with its message."""
+        """Run task(self) -> result dict and exit; a ZitadelError, or failed targets, fail the task with the message."""
         try:
             result = task(self)
         except ZitadelError as exc:
             self.ansible.fail_json(msg=str(exc), **exc.facts())
         if not self.ansible._diff:  # pylint: disable=protected-access
             result.pop('diff', None)
+        if result.pop('failed', False):
+            self.ansible.fail_json(**result)
         self.ansible.exit_json(**result)

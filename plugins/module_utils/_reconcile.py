@@ -4,8 +4,10 @@
 
 """Reconcile metadata: encode the desired values, compare with the current bytes, plan, apply, report.
 
-Everything here works on one target at a time and on plain {key: bytes} maps, so single-key and
-bulk modules, users and organisations, and later many targets per task share it.
+One engine serves every module: a task names one or many owners (users or organisations) and what
+it declares for each; the engine finds users named by login name in batches, then reads, plans and
+writes each owner with bounded concurrency through a protocol, and reports one result per owner.
+Codec and Plan work on plain {key: bytes} maps of one owner.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import fnmatch
 import json
 
 from ansible_collections.community.zitadel.plugins.module_utils._errors import PartialApplyError, ZitadelConfigError, ZitadelError
+from ansible_collections.community.zitadel.plugins.module_utils._owners import check_distinct
+from ansible_collections.community.zitadel.plugins.module_utils._runner import run_all
 
 MAX_KEY_LENGTH = 200
 MAX_VALUE_BYTES = 500000
 ENCODINGS = ('text', 'base64', 'json')
 MASK = '<sensitive>'
 MASK_CHANGED = '<sensitive, changed>'
+NOT_NAMED = '<not named by the task>'  # the value of a purged key, which may be another task's secret
 
 
 class Codec:
@@ -65,7 +70,7 @@ class Codec:
         return current == desired
 
     def show(self, data):
-        """The value as this encoding presents it to the user."""
+        """The value as this encoding presents it, or None when the bytes are not valid in it (see value_base64)."""
         if self.encoding == 'base64':
             return base64.b64encode(data).decode('ascii')
         text = _utf8(data)
@@ -73,8 +78,8 @@ class Codec:
             try:
                 return json.loads(text)
             except ValueError:
-                pass
-        return text if text is not None else base64.b64encode(data).decode('ascii')
+                return None
+        return text
 
 
 def validate_key(key):
@@ -131,34 +136,6 @@ class Plan:
         after.update(self.to_set())
         return after
 
-    def result(self, codec, sensitive=False, keys=None):
-        """Lists of keys per outcome, and the diff as key -> shown value, limited to `keys` when given."""
-        before, after = self.current, self.after()
-        if keys is not None:
-            before = {k: v for k, v in before.items() if k in keys}
-            after = {k: v for k, v in after.items() if k in keys}
-
-        def show(entries, changed_mask):
-            if not sensitive:
-                return {k: codec.show(v) for k, v in entries.items()}
-            return {k: changed_mask if k in self.updated or k in self.added else MASK for k in entries}
-
-        return {
-            'changed': self.changed,
-            'added': self.added,
-            'updated': self.updated,
-            'removed': self.removed,
-            'unchanged': self.unchanged,
-            'diff': {'before': show(before, MASK), 'after': show(after, MASK_CHANGED)},
-        }
-
-
-def entry(codec, key, data, sensitive=False):
-    """One entry as modules return it."""
-    if sensitive:
-        return {'key': key, 'value': MASK, 'value_base64': MASK}
-    return {'key': key, 'value': codec.show(data), 'value_base64': base64.b64encode(data).decode('ascii')}
-
 
 def _utf8(data):
     try:
@@ -175,68 +152,222 @@ def _canonical_json(data):
         return None
 
 
-def reconcile_key(target, codec, key, value, state, check_mode, sensitive=False):
-    """Bring one key of one target to the desired state; the result of a single-key module."""
-    validate_key(key)
-    desired = {key: codec.encode(key, value)} if state == 'present' else {}
-    current = target.get(key)
-    plan = Plan({} if current is None else {key: current}, codec, desired=desired, absent=() if desired else [key])
-    _apply(plan, target, check_mode)
-    after = plan.after().get(key)
-    return {
-        'changed': plan.changed,
-        'metadata': None if after is None else entry(codec, key, after, sensitive),
-        'diff': plan.result(codec, sensitive)['diff'],
-    }
+class Masking:
+    """Which keys' values results and diffs hide: every key with `sensitive`, else the keys matching `sensitive_keys`."""
+
+    def __init__(self, sensitive=False, patterns=()):
+        self.sensitive = sensitive
+        self.patterns = tuple(patterns or ())
+
+    def hides(self, key):
+        return self.sensitive or any(fnmatch.fnmatchcase(key, pattern) for pattern in self.patterns)
+
+    def entries(self, codec, entries):
+        """{key: {value, value_base64}}, sorted by key: the one entry shape of every module's results."""
+        return {key: ({'value': MASK, 'value_base64': MASK} if self.hides(key)
+                      else {'value': codec.show(data), 'value_base64': base64.b64encode(data).decode('ascii')})
+                for key, data in sorted(entries.items())}
 
 
-def reconcile_keys(target, codec, metadata, state, check_mode, purge=False, purge_exclude=(), sensitive=False):
-    """Bring many keys of one target to the desired state with one list, one set and one removal at most."""
-    if state == 'present':
-        if not isinstance(metadata, dict):
-            raise ZitadelConfigError('metadata must be a dictionary of key to value with state=present, not %s.'
-                                     % type(metadata).__name__)
-        desired, absent = encode_all(codec, metadata), ()
-    else:
-        if not isinstance(metadata, (dict, list)):
-            raise ZitadelConfigError('metadata must be a list of keys (or a dictionary) with state=absent.')
+class Job:
+    """One owner and what the task declares for it, encoded and checked before any request."""
+
+    def __init__(self, owner, desired, absent):
+        self.owner = owner
+        self.desired = desired
+        self.absent = absent
+        self.named = set(desired) | set(absent)
+        self.plan = None
+
+
+def declare(*, owner, codec, state, metadata, shared=None, purge=False, where=None):
+    """The Job of one owner: `shared` metadata (for every owner of the task) merged with the owner's own, which wins.
+
+    where: how an error names the item (users[3] (alice@acme.example)); None for the task's only owner.
+    """
+    try:
+        if state == 'present':
+            merged = {}
+            for part, label in ((shared, 'metadata'), (metadata, 'its metadata' if where else 'metadata')):
+                if part is not None and not isinstance(part, dict):
+                    raise ZitadelConfigError('%s must be a dictionary of key to value with state=present, not %s.'
+                                             % (label, type(part).__name__))
+                merged.update(part or {})
+            return Job(owner, encode_all(codec, merged), ())
         if purge:
             raise ZitadelConfigError('purge works with state=present only; with state=absent list the keys to remove.')
-        desired, absent = {}, [validate_key(key) for key in metadata]
-    current = target.list()
-    plan = Plan(current, codec, desired=desired, absent=absent, purge=purge, keep=purge_exclude)
-    _apply(plan, target, check_mode)
-    result = plan.result(codec, sensitive, keys=set(desired) | set(absent) | set(plan.removed))
-    after = plan.after()
-    result['metadata'] = {k: MASK if sensitive else codec.show(v) for k, v in sorted(after.items())}
-    return result
+        keys = []
+        for part in (shared, metadata):
+            if part is not None and not isinstance(part, (dict, list)):
+                raise ZitadelConfigError('metadata must be a list of keys (or a dictionary) with state=absent.')
+            keys.extend(validate_key(key) for key in part or ())
+        return Job(owner, {}, sorted(set(keys)))
+    except ZitadelConfigError as exc:
+        if where is None:
+            raise
+        raise ZitadelConfigError('%s: %s' % (where, exc)) from None
 
 
-def read_entries(target, keys=None, prefix=None, parse_json=False):
-    """Entries of one target sorted by key, for the info modules: text when valid UTF-8, base64, parsed JSON."""
-    if keys is not None:
-        entries = {validate_key(key): None for key in keys}
-        entries = target.list(keys=list(entries)) if entries else {}
-    else:
-        entries = target.list(prefix=prefix)
-    result = []
-    for key in sorted(entries):
-        data = entries[key]
-        item = {'key': key, 'value': _utf8(data), 'value_base64': base64.b64encode(data).decode('ascii')}
-        if parse_json and _canonical_json(data) is not None:
-            item['json'] = json.loads(data.decode('utf-8'))
-        result.append(item)
-    return result
+def reconcile(*, api, jobs, codec, check_mode, masking, purge=False, purge_exclude=(), concurrency=1):
+    """Bring every job's owner to its declared state; one report per job, in order.
 
-
-def _apply(plan, target, check_mode):
-    """Write the plan; in check mode, make sure the predicted write would find its target.
-
-    A target without metadata reads the same as one that does not exist, so only then is it checked.
+    Per owner: one list request per 1000 keys (a filtered one when a single key is named), at most
+    one set and one removal (more only to stay under the message size limit), no write when in sync.
     """
-    if not plan.changed:
+    find_owners(api, [job.owner for job in jobs])
+
+    def work(job):
+        target = api.target(job.owner)
+        one_key = len(job.named) == 1 and not purge
+        job.plan = Plan(target.list(keys=sorted(job.named)) if one_key else target.list(), codec,
+                        desired=job.desired, absent=job.absent, purge=purge, keep=purge_exclude)
+        if job.plan.changed and not check_mode:
+            job.plan.apply(target)
+
+    outcomes = run_all(jobs, work, concurrency)
+    if check_mode:
+        _confirm_users(api, [(o, o.item.owner) for o in outcomes if not o.error and o.item.plan.changed and not o.item.plan.current],
+                       'predict a change')
+    return [_change_report(outcome, codec, masking) for outcome in outcomes]
+
+
+def read(*, api, owners, codec, masking, keys=None, prefix=None, concurrency=1):
+    """The metadata of every owner (all, exact keys, or a key prefix); one report per owner, in order."""
+    keys = None if keys is None else sorted({validate_key(key) for key in keys})
+    find_owners(api, owners)
+
+    def work(owner):
+        return api.target(owner).list(keys=keys, prefix=prefix) if keys != [] else {}
+
+    outcomes = run_all(owners, work, concurrency)
+    if keys != []:
+        _confirm_users(api, [(o, o.item) for o in outcomes if not o.error and not o.result], 'read metadata')
+    reports = []
+    for outcome in outcomes:
+        report = dict(outcome.item.facts(), failed=bool(outcome.error))
+        if outcome.error:
+            report.update(_failure(outcome.error), metadata={})
+        else:
+            report['metadata'] = masking.entries(codec, outcome.result)
+        reports.append(report)
+    return reports
+
+
+def find_owners(api, owners):
+    """Give users named by login name their ID and organisation (in batches); fail before any write if one is unknown."""
+    by_name = [owner for owner in owners if owner.kind == 'user' and not owner.user_id]
+    if not by_name:
         return
-    if not check_mode:
-        plan.apply(target)
-    elif not plan.current:
-        target.check_exists()
+    missing = api.find_users(by_name)
+    if missing:
+        raise ZitadelError('No user has the login name %s. Nothing was written. Check the spelling (ZITADEL compares login '
+                           'names ignoring case; whether they end in the organisation\'s domain depends on its domain '
+                           'policy), or set org_id to the organisation the user belongs to.'
+                           % ', '.join('%r in %s' % (user.login_name, user.org_description) for user in missing))
+    check_distinct([owner for owner in owners if owner.kind == 'user'])
+
+
+def _confirm_users(api, candidates, action):
+    """ZITADEL reads a missing user like one without metadata: check, in one batch, that such users exist.
+
+    candidates: (outcome, owner) pairs. A user found by login name exists; organisations are checked
+    by ZITADEL's authorisation.
+    """
+    by_id = [(outcome, owner) for outcome, owner in candidates if owner.kind == 'user' and not owner.login_name]
+    if not by_id:
+        return
+    try:
+        missing = api.missing_users([owner for _outcome, owner in by_id])
+    except ZitadelError as exc:
+        for outcome, _owner in by_id:
+            outcome.error = exc
+        return
+    missing = {id(user) for user in missing}
+    for outcome, owner in by_id:
+        if id(owner) in missing:
+            outcome.error = ZitadelError('Could not %s on %s: the user does not exist in %s. Check user_id, and set org_id '
+                                         'to the organisation the user belongs to.' % (action, owner.description, owner.org_description))
+
+
+def _change_report(outcome, codec, masking):
+    """One owner's entry; a failed owner reports no planned keys and its metadata as it was read."""
+    job, plan, error = outcome.item, outcome.item.plan, outcome.error
+    report = job.owner.facts()
+    report.update(changed=isinstance(error, PartialApplyError), added=[], updated=[], removed=[], unchanged=[], metadata={},
+                  failed=bool(error))
+    if plan and not error:
+        report.update(changed=plan.changed, added=plan.added, updated=plan.updated, removed=plan.removed,
+                      unchanged=plan.unchanged, diff=_diff(job, plan, codec, masking))
+    if plan:
+        shown = plan.current if error else plan.after()
+        report['metadata'] = masking.entries(codec, {k: v for k, v in shown.items() if k in job.named})
+    if error:
+        report.update(_failure(error))
+    return report
+
+
+def _failure(error):
+    failure = dict(error.facts())
+    failure['msg'] = str(error)
+    return failure
+
+
+def _diff(job, plan, codec, masking):
+    """Before and after of the keys the task names or removes, headed by the owner's name."""
+    shown = job.named | set(plan.removed)
+    changed = set(plan.added) | set(plan.updated)
+
+    def show(entries, after):
+        view = {}
+        for key in sorted(entries):
+            if key not in shown:
+                continue
+            if key not in job.named:
+                view[key] = NOT_NAMED
+            elif masking.hides(key):
+                view[key] = MASK_CHANGED if after and key in changed else MASK
+            else:
+                value = codec.show(entries[key])
+                view[key] = value if value is not None else '<base64 %s>' % base64.b64encode(entries[key]).decode('ascii')
+        return view
+
+    return {'before': show(plan.current, False), 'after': show(plan.after(), True),
+            'before_header': job.owner.description, 'after_header': job.owner.description}
+
+
+def single_result(report):
+    """The result of a task with one owner: the report's fields at the top; a failure raises."""
+    if report['failed']:
+        raise ReportedFailure(report)
+    return {k: v for k, v in report.items() if k not in ('failed', 'msg')}
+
+
+def many_result(kind, reports, changes=True):
+    """The result of a task with many owners: one entry per owner, a summary, one diff per changed owner."""
+    failed = [r for r in reports if r['failed']]
+    summary = {'targets': len(reports), 'failed': len(failed)}
+    result = {'changed': any(r.get('changed') for r in reports), kind: reports, 'summary': summary}
+    if changes:
+        changed = sum(1 for r in reports if r['changed'])
+        summary.update(changed=changed, unchanged=len(reports) - changed - len(failed),
+                       keys_added=sum(len(r['added']) for r in reports), keys_updated=sum(len(r['updated']) for r in reports),
+                       keys_removed=sum(len(r['removed']) for r in reports))
+        result['diff'] = [r.pop('diff') for r in reports if 'diff' in r and r['changed']]
+        for report in reports:  # the values of each target are those it declared: not repeated per target
+            report.pop('diff', None)
+            report.pop('metadata', None)
+    if failed:
+        result['failed'] = True
+        result['msg'] = '%d of %d %s failed: %s' % (len(failed), len(reports), kind, ' | '.join(r['msg'] for r in failed))
+    return result
+
+
+class ReportedFailure(ZitadelError):
+    """The only owner of a task failed: its message and facts fail the task."""
+
+    def __init__(self, report):
+        super().__init__(report['msg'])
+        self.report = report
+
+    def facts(self):
+        return {k: v for k, v in self.report.items() if k not in ('msg', 'failed', 'diff')}

@@ -15,7 +15,7 @@ description:
   - ZITADEL records a new event for every write of organisation metadata, even of an equal value, so the
     comparison before writing is what keeps the organisation's history clean.
   - In check mode nothing is written; with C(--diff) the decoded values before and after are shown.
-  - To manage many keys in one request, use M(community.zitadel.org_metadata_bulk).
+  - To manage many keys, or many organisations, in one task, use M(community.zitadel.org_metadata_bulk).
 author:
   - community.zitadel maintainers (@ansible-collections)
 options:
@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
   - community.zitadel.metadata
+  - community.zitadel.metadata.masking
   - community.zitadel.attributes
 '''
 
@@ -59,38 +60,68 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+org_id:
+  description: ID of the organisation; V(null) for the service account's own one.
+  returned: always
+  type: str
+  sample: "300000000000000001"
+added:
+  description: The key, when it did not exist and was set (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [region]
+updated:
+  description: The key, when its value differed and was set.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+removed:
+  description: The key, when it was removed.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+unchanged:
+  description: The key, when it already had the desired value or was already absent.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 metadata:
   description:
-    - The entry after the task (the desired entry in check mode); V(null) when the key is absent.
-    - With O(sensitive=true) RV(metadata.value) and RV(metadata.value_base64) are masked.
+    - The key after the task (as predicted in check mode), key to entry; empty when the key is absent.
   returned: always
   type: dict
   contains:
-    key:
-      description: The key.
-      type: str
-      sample: region
     value:
-      description: The value as O(encoding) presents it; text that is not valid UTF-8 is returned as base64.
+      description:
+        - The value as O(encoding) presents it; V(null) when the stored bytes are not valid in that encoding
+          (text that is not UTF-8, or not JSON with O(encoding=json)).
+        - Masked with O(sensitive=true), or when the key matches O(sensitive_keys).
       type: raw
       sample: eu-west
     value_base64:
-      description: The stored bytes, base64 encoded.
+      description: The stored bytes, base64 encoded; masked like RV(metadata.value).
       type: str
       sample: ZXUtd2VzdA==
-  sample: {key: region, value: eu-west, value_base64: ZXUtd2VzdA==}
+  sample: {region: {value: eu-west, value_base64: ZXUtd2VzdA==}}
+diff:
+  description: The decoded value before and after, as key to value maps headed by the organisation; only in diff mode.
+  returned: when diff mode is on
+  type: dict
+  sample: {before: {}, after: {region: eu-west}, before_header: organisation 300000000000000001,
+           after_header: organisation 300000000000000001}
 '''
 
-from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import OrgMetadata
 from ansible_collections.community.zitadel.plugins.module_utils._module import VALUE_ARGSPEC, ZitadelModule
-from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, reconcile_key
 
 
 def run(module):
     params = module.params
-    target = OrgMetadata(module.client(), params['org_id'])
-    return reconcile_key(target, Codec(params['encoding']), params['key'], params['value'], params['state'],
-                         module.check_mode, params['sensitive'])
+    metadata = {params['key']: params['value']} if params['state'] == 'present' else [params['key']]
+    return module.reconcile(module.targets(), metadata, params['state'])
 
 
 def main():

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: org_metadata_info
-short_description: Read the metadata of a ZITADEL organisation
+short_description: Read the metadata of one or many ZITADEL organisations
 version_added: 0.1.0
 description:
   - Returns all metadata of the organisation given by O(org_id) (or of the service account's own organisation),
     or selected keys, or the keys with a prefix; 1000 keys per request.
+  - With O(orgs), one task reads any number of organisations, O(concurrency) at a time.
 author:
   - community.zitadel maintainers (@ansible-collections)
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
+  - community.zitadel.metadata.orgs_read
+  - community.zitadel.metadata.concurrency
   - community.zitadel.metadata.info
+  - community.zitadel.metadata.masking
   - community.zitadel.attributes.info_module
 '''
 
@@ -31,7 +35,7 @@ EXAMPLES = r'''
 
 - name: Use one value
   ansible.builtin.debug:
-    msg: "{{ (acme.metadata | items2dict(key_name='key', value_name='value'))['region'] }}"
+    msg: "{{ acme.metadata.region.value }}"
 
 - name: Read the JSON values under a prefix
   community.zitadel.org_metadata_info:
@@ -39,48 +43,85 @@ EXAMPLES = r'''
     token: "{{ zitadel_token }}"
     org_id: "300000000000000001"
     prefix: "app."
-    parse_json: true
+    encoding: json
+
+- name: Read the region of many organisations
+  community.zitadel.org_metadata_info:
+    api_url: http://127.0.0.1:8080
+    token: "{{ zitadel_token }}"
+    orgs:
+      - org_id: "300000000000000001"
+      - org_id: "300000000000000002"
+    keys: [region]
 '''
 
 RETURN = r'''
+org_id:
+  description: ID of the organisation; V(null) for the service account's own one.
+  returned: without O(orgs)
+  type: str
+  sample: "300000000000000001"
 metadata:
-  description: The entries, sorted by key.
-  returned: always
+  description: The entries, key to entry, sorted by key.
+  returned: without O(orgs)
+  type: dict
+  contains:
+    value:
+      description:
+        - The value as O(encoding) presents it; V(null) when the stored bytes are not valid in that encoding
+          (text that is not UTF-8, or not JSON with O(encoding=json)).
+        - Masked when the key matches O(sensitive_keys).
+      type: raw
+      sample: platform
+    value_base64:
+      description: The stored bytes, base64 encoded; masked like RV(metadata.value).
+      type: str
+      sample: cGxhdGZvcm0=
+  sample: {team: {value: platform, value_base64: cGxhdGZvcm0=}}
+orgs:
+  description: One entry per item of O(orgs), in the same order.
+  returned: with O(orgs)
   type: list
   elements: dict
   contains:
-    key:
-      description: The key.
-      type: str
-      sample: team
-    value:
-      description: The value as text, or V(null) when it is not valid UTF-8.
-      type: str
-      sample: platform
-    value_base64:
-      description: The stored bytes, base64 encoded.
-      type: str
-      sample: cGxhdGZvcm0=
-    json:
-      description: The value parsed as JSON.
-      returned: when O(parse_json=true) and the value is valid JSON
-      type: raw
-      sample: {cpu: 4}
-  sample: [{key: team, value: platform, value_base64: cGxhdGZvcm0=}]
+      org_id:
+        description: ID of the organisation.
+        type: str
+      metadata:
+        description: The entries, key to entry as RV(metadata).
+        type: dict
+      failed:
+        description: Whether reading this organisation failed; the others were read anyway.
+        type: bool
+      msg:
+        description: Why it failed.
+        type: str
+        returned: when RV(orgs[].failed) is true
+  sample:
+    - {org_id: '300000000000000001', metadata: {team: {value: platform, value_base64: cGxhdGZvcm0=}}, failed: false}
+summary:
+  description: Totals over the organisations of O(orgs).
+  returned: with O(orgs)
+  type: dict
+  contains:
+    targets:
+      description: Number of organisations.
+      type: int
+    failed:
+      description: Organisations that could not be read.
+      type: int
+  sample: {targets: 2, failed: 0}
 '''
-from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import OrgMetadata
-from ansible_collections.community.zitadel.plugins.module_utils._module import INFO_ARGSPEC, INFO_MUTUALLY_EXCLUSIVE, ZitadelModule
-from ansible_collections.community.zitadel.plugins.module_utils._reconcile import read_entries
+
+from ansible_collections.community.zitadel.plugins.module_utils._module import INFO_ARGSPEC, INFO_MUTUALLY_EXCLUSIVE, ORGS_ARGSPEC, ZitadelModule
 
 
 def run(module):
-    params = module.params
-    target = OrgMetadata(module.client(), params['org_id'])
-    return {'changed': False, 'metadata': read_entries(target, params['keys'], params['prefix'], params['parse_json'])}
+    return module.read()
 
 
 def main():
-    module = ZitadelModule(INFO_ARGSPEC,
+    module = ZitadelModule({**ORGS_ARGSPEC, **INFO_ARGSPEC},
                            mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE)
     module.run(run)
 

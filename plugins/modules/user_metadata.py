@@ -14,7 +14,7 @@ description:
     and writes only when they differ.
   - In check mode nothing is written and RV(ignore:changed) tells whether a write would happen; with C(--diff) the
     decoded values before and after are shown.
-  - To manage many keys of a user in one request, use M(community.zitadel.user_metadata_bulk).
+  - To manage many keys of a user, or many users, in one task, use M(community.zitadel.user_metadata_bulk).
 author:
   - community.zitadel maintainers (@ansible-collections)
 options:
@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - community.zitadel.auth
   - community.zitadel.metadata.user
   - community.zitadel.metadata
+  - community.zitadel.metadata.masking
   - community.zitadel.attributes
 '''
 
@@ -73,55 +74,89 @@ EXAMPLES = r'''
     value: "{{ alice_api_secret }}"
     sensitive: true
 
-- name: Remove a key
+- name: Remove a key of a user named by login name
   community.zitadel.user_metadata:
     api_url: http://127.0.0.1:8080
     token: "{{ zitadel_token }}"
     org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    login_name: alice
     key: legacy_id
     state: absent
 '''
 
 RETURN = r'''
+user_id:
+  description: ID of the user (found by login name when O(login_name) was given).
+  returned: always
+  type: str
+  sample: "300000000000000101"
+login_name:
+  description: The login name, when the task named the user by it.
+  returned: when O(login_name) is given
+  type: str
+  sample: alice@acme.example.com
+org_id:
+  description: The organisation of the user; V(null) for the service account's own one.
+  returned: always
+  type: str
+  sample: "300000000000000001"
+added:
+  description: The key, when it did not exist and was set (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [team]
+updated:
+  description: The key, when its value differed and was set.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+removed:
+  description: The key, when it was removed.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+unchanged:
+  description: The key, when it already had the desired value or was already absent.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 metadata:
   description:
-    - The entry after the task (the desired entry in check mode); V(null) when the key is absent.
-    - With O(sensitive=true) RV(metadata.value) and RV(metadata.value_base64) are masked.
+    - The key after the task (as predicted in check mode), key to entry; empty when the key is absent.
   returned: always
   type: dict
   contains:
-    key:
-      description: The key.
-      type: str
-      sample: team
     value:
       description:
-        - The value as O(encoding) presents it; text that is not valid UTF-8 is returned as base64.
+        - The value as O(encoding) presents it; V(null) when the stored bytes are not valid in that encoding
+          (text that is not UTF-8, or not JSON with O(encoding=json)).
+        - Masked with O(sensitive=true), or when the key matches O(sensitive_keys).
       type: raw
       sample: platform
     value_base64:
-      description: The stored bytes, base64 encoded.
+      description: The stored bytes, base64 encoded; masked like RV(metadata.value).
       type: str
       sample: cGxhdGZvcm0=
-  sample: {key: team, value: platform, value_base64: cGxhdGZvcm0=}
+  sample: {team: {value: platform, value_base64: cGxhdGZvcm0=}}
 diff:
-  description: The decoded value before and after, as key to value maps; only in diff mode.
+  description: The decoded value before and after, as key to value maps headed by the user; only in diff mode.
   returned: when diff mode is on
   type: dict
-  sample: {before: {team: platform}, after: {team: infra}}
+  sample: {before: {team: platform}, after: {team: infra}, before_header: user 300000000000000101,
+           after_header: user 300000000000000101}
 '''
 
-from ansible_collections.community.zitadel.plugins.module_utils._metadata_api import UserMetadata
 from ansible_collections.community.zitadel.plugins.module_utils._module import USER_ARGSPEC, VALUE_ARGSPEC, ZitadelModule
-from ansible_collections.community.zitadel.plugins.module_utils._reconcile import Codec, reconcile_key
 
 
 def run(module):
     params = module.params
-    target = UserMetadata(module.client(), params['user_id'], params['org_id'])
-    return reconcile_key(target, Codec(params['encoding']), params['key'], params['value'], params['state'],
-                         module.check_mode, params['sensitive'])
+    metadata = {params['key']: params['value']} if params['state'] == 'present' else [params['key']]
+    return module.reconcile(module.targets(), metadata, params['state'])
 
 
 def main():
@@ -135,6 +170,8 @@ def main():
         },
         masked_options=('value',),
         required_if=[('state', 'present', ['value'])],
+        mutually_exclusive=[('user_id', 'login_name')],
+        required_one_of=[('user_id', 'login_name')],
     )
     module.run(run)
 

@@ -1,0 +1,147 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every metadata protocol offers, and the parts they share.
+
+A protocol (today the Management API v1) reads and writes the metadata of any owner with values as
+bytes, so the reconcile engine never sees routes. Target binds one owner to a protocol: it is what
+a Plan applies itself to.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ErrorContext, PartialApplyError, ZitadelApiError, ZitadelError
+
+# grpc-go's default message size limit between ZITADEL's REST gateway and its gRPC server. Requests
+# are kept under it with room for the path, headers and field tags.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+REQUEST_BUDGET = MAX_MESSAGE_BYTES - 64 * 1024
+ENTRY_OVERHEAD = 16  # field tags and length prefixes of one key/value item
+KEY_MISSING_IDS = frozenset(('META-ncnw3', 'META-mcnw3', 'META-2nnds', 'META-2npds', 'QUERY-Rgh32', 'QUERY-Rph32'))
+LIMIT_EXCEEDED = 'QUERY-4M0fs'
+
+
+def describe_keys(keys):
+    keys = sorted(keys)
+    shown = ', '.join(repr(k) for k in keys[:5])
+    more = ' and %d more' % (len(keys) - 5) if len(keys) > 5 else ''
+    return 'key %s' % shown if len(keys) == 1 else 'keys %s%s' % (shown, more)
+
+
+def chunk_by_size(items, size, budget=REQUEST_BUDGET):
+    """Split items into consecutive lists whose summed size(item) stays within budget (an item never splits)."""
+    chunks, current, used = [], [], 0
+    for item in items:
+        cost = size(item) + ENTRY_OVERHEAD
+        if current and used + cost > budget:
+            chunks.append(current)
+            current, used = [], 0
+        current.append(item)
+        used += cost
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def key_size(key):
+    return len(key.encode('utf-8'))
+
+
+def encode_value(value):
+    return base64.b64encode(value).decode('ascii')
+
+
+def decode_value(value):
+    """ZITADEL answers standard base64; accept URL-safe and unpadded forms too."""
+    text = (value or '').strip()
+    text += '=' * (-len(text) % 4)
+    return base64.b64decode(text.replace('-', '+').replace('_', '/'))
+
+
+def smaller_page(limit, default):
+    """The page size to try after an answer too large for the message size limit."""
+    return max(1, (limit or default) // 2)
+
+
+class PartialWrite:
+    """Collects the keys that earlier requests of one write wrote, so that a later failure says what is already done."""
+
+    def __init__(self, verb):
+        self.verb = verb
+        self.keys = []
+
+    def __enter__(self):
+        return self.keys
+
+    def __exit__(self, kind, error, trace):
+        if isinstance(error, ZitadelError) and self.keys:
+            raise PartialApplyError(error, '%s %s' % (self.verb, describe_keys(self.keys))) from None
+        return False
+
+
+class Target:
+    """One owner's metadata through one protocol: list, set and remove, values as bytes."""
+
+    def __init__(self, api, owner):
+        self.api = api
+        self.owner = owner
+
+    def list(self, keys=None, prefix=None):
+        return self.api.list(self.owner, keys=keys, prefix=prefix)
+
+    def set(self, entries):
+        self.api.set(self.owner, entries)
+
+    def remove(self, keys):
+        self.api.remove(self.owner, keys)
+
+
+class Protocol:
+    """Base of the protocol classes: error context and the removal that tolerates keys already gone."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def target(self, owner):
+        return Target(self, owner)
+
+    def remove(self, owner, keys):
+        """Remove keys; a key that is already gone counts as removed (a retried request may find it so).
+
+        ZITADEL aborts a whole removal when one key is missing. Then a fresh list names the keys
+        left; as a list may lag behind writes, keys that fail again are removed one by one, where a
+        404 is definite for that key.
+        """
+        keys = list(keys)
+        if self._remove_unless_missing(owner, keys) or len(keys) == 1:
+            return
+        existing = self.list(owner)
+        keys = [k for k in keys if k in existing]
+        if keys and not self._remove_unless_missing(owner, keys):
+            for key in keys:
+                self._remove_unless_missing(owner, [key])
+
+    def _remove_unless_missing(self, owner, keys):
+        """Remove keys (in as few requests as the size limit allows); False when one of them does not exist."""
+        try:
+            self._remove(owner, keys)
+        except ZitadelApiError as err:
+            if err.status == 404 and err.error_id in KEY_MISSING_IDS:
+                return False
+            raise
+        return True
+
+    def _call(self, owner, action, permission, method, path, body=None, org_id=None, params=None):
+        try:
+            return self.client.request(method, path, body=body, org_id=org_id, params=params)
+        except ZitadelApiError as err:
+            raise err.with_context(ErrorContext(action, owner.description, permission, owner.org_description)) from None
+
+    def list(self, owner, keys=None, prefix=None):
+        raise NotImplementedError
+
+    def _remove(self, owner, keys):
+        raise NotImplementedError

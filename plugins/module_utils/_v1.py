@@ -1,0 +1,167 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The metadata of users and organisations through ZITADEL's Management API v1, and finding users there."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelApiError
+from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation
+from ansible_collections.community.zitadel.plugins.module_utils._protocol import (
+    LIMIT_EXCEEDED,
+    PartialWrite,
+    Protocol,
+    chunk_by_size,
+    decode_value,
+    describe_keys,
+    encode_value,
+    key_size,
+    smaller_page,
+)
+
+PAGE_SIZE = 1000  # ZITADEL's default maximum list limit (MaxQueryLimit)
+DEFAULT_QUERY_LIMIT = 100
+USERS_PATH = '/management/v1/users/_search'
+# The single-key POST and DELETE routes cannot address these keys: `_bulk` and `_search` are shadowed
+# by the bulk and list routes, a `/` (even as %2F) adds a path segment, and `.` and `..` are dot
+# segments that HTTP clients drop and ZITADEL's router redirects. They go through the bulk routes.
+UNADDRESSABLE_KEYS = frozenset(('_bulk', '_search', '.', '..'))
+
+
+def single_key_addressable(key):
+    return key not in UNADDRESSABLE_KEYS and '/' not in key
+
+
+class V1Metadata(Protocol):
+    """Management API v1: user metadata under /management/v1/users/{id}/metadata, the context organisation's under
+    /management/v1/metadata; x-zitadel-orgid names the organisation of the user, or the organisation itself."""
+
+    def __init__(self, client):
+        super().__init__(client)
+        # The page size that works on this server; it shrinks, for every owner, when an answer exceeds the
+        # message size limit or the server's maximum list limit is lower than ZITADEL's default.
+        self.page_size = PAGE_SIZE
+
+    def list(self, owner, keys=None, prefix=None):
+        """All entries as {key: bytes}, optionally only exact keys or a key prefix; paginated."""
+        if keys is not None and len(keys) == 1:
+            queries = [{'keyQuery': {'key': keys[0], 'method': 'TEXT_QUERY_METHOD_EQUALS'}}]
+        elif prefix:
+            queries = [{'keyQuery': {'key': prefix, 'method': 'TEXT_QUERY_METHOD_STARTS_WITH'}}]
+        else:
+            queries = []
+        entries = {}
+        for item in self._search(owner, 'list metadata', owner.read_permission, self._base_path(owner) + '/_search',
+                                 {'queries': queries}, owner.org_id):
+            entries[item['key']] = decode_value(item.get('value'))
+        if keys is not None:
+            wanted = set(keys)
+            entries = {k: v for k, v in entries.items() if k in wanted}
+        if prefix:  # STARTS_WITH may treat _ and % as wildcards on the server
+            entries = {k: v for k, v in entries.items() if k.startswith(prefix)}
+        return entries
+
+    def set(self, owner, entries):
+        """Write {key: bytes}: the single-key route for one addressable key, else bulk requests within the size limit."""
+        if len(entries) == 1 and single_key_addressable(next(iter(entries))):
+            key, value = next(iter(entries.items()))
+            self._call(owner, 'set metadata %s' % describe_keys([key]), owner.write_permission, 'POST',
+                       self._key_path(owner, key), {'value': encode_value(value)}, owner.org_id)
+            return
+        with PartialWrite('set') as written:
+            for chunk in chunk_by_size(list(entries.items()), lambda item: key_size(item[0]) + len(item[1])):
+                self._call(owner, 'set metadata %s' % describe_keys(dict(chunk)), owner.write_permission, 'POST',
+                           self._base_path(owner) + '/_bulk', {'metadata': [{'key': k, 'value': encode_value(v)} for k, v in chunk]},
+                           owner.org_id)
+                written.extend(key for key, _value in chunk)
+
+    def _remove(self, owner, keys):
+        if len(keys) == 1 and single_key_addressable(keys[0]):
+            self._call(owner, 'remove metadata %s' % describe_keys(keys), owner.write_permission, 'DELETE',
+                       self._key_path(owner, keys[0]), org_id=owner.org_id)
+            return
+        with PartialWrite('removed') as written:
+            for chunk in chunk_by_size(keys, key_size):
+                self._call(owner, 'remove metadata %s' % describe_keys(chunk), owner.write_permission, 'DELETE',
+                           self._base_path(owner) + '/_bulk', {'keys': chunk}, owner.org_id)
+                written.extend(chunk)
+
+    def find_users(self, users):
+        """Give each user named by login name its ID and organisation; return the users not found.
+
+        One ListUsers per organisation and 1000 login names (an OR of case-insensitive matches); the
+        search covers the organisation the request acts in (the user's org_id, else the service account's).
+        """
+        missing = []
+        for org_id, group in _by_org(users):
+            for chunk in _chunks(group, PAGE_SIZE):
+                wanted = {user.login_name.lower(): user for user in chunk}
+                queries = [{'loginNameQuery': {'loginName': name, 'method': 'TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE'}}
+                           for name in wanted]
+                for found in self._search_users(org_id, 'find users by login name', queries):
+                    names = {name.lower() for name in found.get('loginNames') or ()}
+                    names.add((found.get('preferredLoginName') or '').lower())
+                    for name in names & set(wanted):
+                        wanted.pop(name).resolve(found['id'], (found.get('details') or {}).get('resourceOwner'))
+                missing.extend(wanted.values())
+        return missing
+
+    def missing_users(self, users):
+        """The users (named by ID) that do not exist in their organisation: one ListUsers per organisation and 1000 IDs."""
+        missing = []
+        for org_id, group in _by_org(users):
+            for chunk in _chunks(group, PAGE_SIZE):
+                query = {'inUserIdsQuery': {'userIds': [user.user_id for user in chunk]}}
+                found = {item['id'] for item in self._search_users(org_id, 'check that the users exist', [query])}
+                missing.extend(user for user in chunk if user.user_id not in found)
+        return missing
+
+    def _search_users(self, org_id, action, queries):
+        body = {'queries': queries if len(queries) == 1 else [{'orQuery': {'queries': queries}}]}
+        return self._search(Organisation(org_id), action, 'user.read', USERS_PATH, body, org_id)
+
+    def _search(self, owner, action, permission, path, body, org_id):
+        """Every item of a paginated v1 search; shrinks the page when the server refuses its size."""
+        offset = 0
+        while True:
+            limit = self.page_size
+            try:
+                answer = self._call(owner, action, permission, 'POST', path,
+                                    dict(body, query={'offset': str(offset), 'limit': limit}), org_id)
+            except ZitadelApiError as err:
+                if err.is_message_too_large and limit != 1:
+                    self.page_size = smaller_page(limit, DEFAULT_QUERY_LIMIT)
+                elif err.error_id == LIMIT_EXCEEDED and limit:
+                    self.page_size = 0  # the server's own maximum, whatever an operator set it to
+                else:
+                    raise
+                continue
+            page = answer.get('result') or []
+            yield from page
+            offset += len(page)
+            if not page or offset >= int((answer.get('details') or {}).get('totalResult') or 0):
+                return
+
+    @staticmethod
+    def _base_path(owner):
+        if owner.kind == 'user':
+            return '/management/v1/users/%s/metadata' % quote(owner.user_id, safe='')
+        return '/management/v1/metadata'
+
+    def _key_path(self, owner, key):
+        return '%s/%s' % (self._base_path(owner), quote(key, safe=''))
+
+
+def _by_org(users):
+    """[(org_id, [users])] in the order of first appearance."""
+    groups = {}
+    for user in users:
+        groups.setdefault(user.org_id, []).append(user)
+    return list(groups.items())
+
+
+def _chunks(items, size):
+    return [items[start:start + size] for start in range(0, len(items), size)]
