@@ -76,10 +76,10 @@ examples: setup
 	$(call section,module examples)
 	.venv/bin/python -m pytest tests/examples
 
-# Time and request counts of bulk reconciles (not part of `test`: speed is measured, not asserted).
+# Times, request counts, ratios and peak memory, side by side (not part of `test`: speed is measured, not asserted).
 benchmark: setup
 	$(call section,benchmark)
-	.venv/bin/python hack/benchmark.py --keys 5000
+	.venv/bin/python hack/benchmark.py
 
 # The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).
 demo: setup

@@ -172,7 +172,7 @@ def test_entries_record_when_requests_arrived(api):
 
 def test_max_in_flight_of_sequential_requests_is_1(api):
     api.control("POST", "faults", {"action": "delay", "seconds": 0.1, "count": 2})
-    for _ in range(3):
+    for _attempt in range(3):
         api.user_get(ALICE, "team")
     assert api.log()["max_in_flight"] == 1
 
@@ -180,7 +180,7 @@ def test_max_in_flight_of_sequential_requests_is_1(api):
 @pytest.mark.parametrize("threads", [2, 3])
 def test_max_in_flight_counts_concurrent_delayed_requests(api, client_for, threads):
     api.control("POST", "faults", {"method": "GET", "action": "delay", "seconds": 0.3, "count": threads})
-    responses = concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _ in range(threads)])
+    responses = concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _thread in range(threads)])
     assert [response.status_code for response in responses] == [200] * threads and api.log()["max_in_flight"] == threads
     api.user_get(ALICE, "team")
     assert api.log()["max_in_flight"] == threads
@@ -196,7 +196,7 @@ def test_max_in_flight_counts_token_requests_but_not_control_requests(api, srv, 
 
 def test_clearing_and_reset_forget_max_in_flight(api, client_for):
     api.control("POST", "faults", {"action": "delay", "seconds": 0.2, "count": 2})
-    concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _ in range(2)])
+    concurrently([partial(client_for(PAT).user_get, ALICE, "team") for _thread in range(2)])
     assert api.log()["max_in_flight"] == 2
     api.control("DELETE", "requests")
     assert api.log()["max_in_flight"] == 0

@@ -164,7 +164,7 @@ def test_expire_tokens_rejects_the_issued_token_it_arrives_with(api, srv, client
 
 
 def test_expire_tokens_on_a_pat_request_expires_every_issued_token(api, srv, client_for):
-    holders = [client_for(issue(srv)) for _ in range(2)]
+    holders = [client_for(issue(srv)) for _holder in range(2)]
     add_fault(api, path=BULK, action="expire_tokens")
     assert bulk(api).status_code == 200
     for holder in holders:

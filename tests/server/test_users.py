@@ -130,7 +130,7 @@ def test_empty_answer_omits_result_and_total(api):
 def nested_not(depth: int) -> dict:
     """A userNameQuery for alice inside depth notQuery wrappers."""
     query = text("userNameQuery", "alice")
-    for _ in range(depth):
+    for _level in range(depth):
         query = {"notQuery": {"query": query}}
     return query
 
@@ -153,8 +153,9 @@ PREFIX = "invalid ListUsersRequest.Queries[0]: embedded message failed validatio
     ({"userNameQuery": None}, "invalid SearchQuery.Query: value is required"),
     (text("userNameQuery", "u" * 201), "invalid SearchQuery.UserNameQuery: embedded message failed validation | caused by: "
                                        "invalid UserNameQuery.UserName: value length must be at most 200 runes"),
-    ({"loginNameQuery": {"loginName": "x", "method": 8}}, "invalid SearchQuery.LoginNameQuery: embedded message failed validation | caused by: "
-                                                         "invalid LoginNameQuery.Method: value must be one of the defined enum values"),
+    ({"loginNameQuery": {"loginName": "x", "method": 8}},
+     "invalid SearchQuery.LoginNameQuery: embedded message failed validation | caused by: "
+     "invalid LoginNameQuery.Method: value must be one of the defined enum values"),
     ({"orQuery": {"queries": [text("userNameQuery", "ok"), {}]}}, "invalid SearchQuery.OrQuery: embedded message failed validation | caused by: "
                                                                   "invalid OrQuery.Queries[1]: embedded message failed validation | caused by: "
                                                                   "invalid SearchQuery.Query: value is required"),

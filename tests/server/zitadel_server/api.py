@@ -289,7 +289,7 @@ class UserQuery:
 def _decode_user_query(doc: Message, level: int) -> UserQuery:
     if level > MAX_NESTING:
         return UserQuery(_TOO_DEEP)
-    present = [(member, body) for member, (proto_name, message, _) in _USER_QUERIES.items()
+    present = [(member, body) for member, (proto_name, message, _fields) in _USER_QUERIES.items()
                if (body := doc.message(member, message, proto_name)) is not None]
     if len(present) > 1:
         raise invalid("proto: oneof zitadel.user.v1.SearchQuery.query is already set")
