@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import threading
@@ -149,7 +150,7 @@ class ZitadelClient:
             except requests.exceptions.InvalidHeader:
                 raise ZitadelConfigError('A request header would hold a line break or other control character: '
                                          'check token, org_id and http_agent.') from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 if attempt >= self.retries:
                     raise ZitadelRequestError('%s %s failed after %d attempt(s): %s.'
                                               % (method, path, attempt + 1, _describe_transport_error(exc, self.timeout))) from None
@@ -183,9 +184,11 @@ class ZitadelClient:
         """Seconds to wait: the server's Retry-After when given, else exponential backoff with full jitter."""
         if retry_after is not None:
             try:
-                return min(max(float(retry_after), 0.0), RETRY_AFTER_CAP)
+                seconds = float(retry_after)
             except ValueError:
-                pass  # an HTTP date: fall back to backoff
+                seconds = None  # an HTTP date: fall back to backoff
+            if seconds is not None and math.isfinite(seconds):
+                return min(max(seconds, 0.0), RETRY_AFTER_CAP)
         return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
 
 

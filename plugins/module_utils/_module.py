@@ -14,7 +14,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError, ZitadelError
 from ansible_collections.community.zitadel.plugins.module_utils._options import metadata_api
-from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, org_items, user, user_items
+from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, named, org_items, user, user_items
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import (
     Codec,
     Masking,
@@ -101,7 +101,8 @@ def declared_secrets(params, sensitive):
     """Values the task declares that must never be shown: all of them with sensitive=true, else those of keys matching
     sensitive_keys. Read from the raw arguments, so that even a failed argument check cannot echo them."""
     patterns = params.get('sensitive_keys') or []
-    patterns = [patterns] if isinstance(patterns, str) else [str(p) for p in patterns if p is not None]
+    # Ansible's list type splits a string at commas: read it the same way here.
+    patterns = patterns.split(',') if isinstance(patterns, str) else [str(p) for p in patterns if p is not None]
 
     def secret(key):
         return sensitive or any(fnmatch.fnmatchcase(str(key), pattern) for pattern in patterns)
@@ -157,7 +158,8 @@ class ZitadelModule:
 
     def api(self):
         """The metadata protocol for the options, validated offline; the first request is sent later."""
-        concurrency = self.params.get('concurrency') or MIN_CONCURRENCY
+        concurrency = self.params.get('concurrency')
+        concurrency = MIN_CONCURRENCY if concurrency is None else concurrency
         if not MIN_CONCURRENCY <= concurrency <= MAX_CONCURRENCY:
             raise ZitadelConfigError('concurrency must be between %d and %d, not %d.' % (MIN_CONCURRENCY, MAX_CONCURRENCY, concurrency))
         api = metadata_api(self.params.get, concurrency=concurrency)
@@ -173,7 +175,7 @@ class ZitadelModule:
         params = self.params
         if 'user_id' in params:
             if params.get('users') is None:
-                return None, [(user(params['user_id'], params['login_name'], params['org_id']), None, None)]
+                return None, [(named('the task', user, params['user_id'], params['login_name'], params['org_id']), None, None)]
             return 'users', user_items(params['users'], params['org_id'], with_metadata)
         if params.get('orgs') is None:
             return None, [(Organisation(params['org_id']), None, None)]
@@ -201,7 +203,7 @@ class ZitadelModule:
         owners = [owner for owner, _metadata, _where in targets]
         reports = read(api=self.api(), owners=owners, codec=Codec(params['encoding']), masking=self.masking(),
                        keys=params['keys'], prefix=params['prefix'], concurrency=params.get('concurrency', 1))
-        return many_result(kind, reports, changes=False) if kind else single_result(reports[0])
+        return many_result(kind, reports, changes=False) if kind else dict(single_result(reports[0]), changed=False)
 
     def run(self, task):
         """Run task(self) -> result dict and exit; a ZitadelError, or failed targets, fail the task with the message."""

@@ -88,11 +88,11 @@ USER_FIELDS = ('user_id', 'login_name', 'org_id')
 ORG_FIELDS = ('org_id',)
 
 
-def user(user_id=None, login_name=None, org_id=None, where='the task'):
-    """The one user of a task: exactly one of user_id and login_name."""
+def user(user_id=None, login_name=None, org_id=None):
+    """A user given by exactly one of user_id and login_name."""
     if bool(user_id) == bool(login_name):
-        raise ZitadelConfigError('%s: give exactly one of user_id and login_name%s.'
-                                 % (where, ', not both' if user_id else ' (neither is set, or it is empty)'))
+        raise ZitadelConfigError('give exactly one of user_id and login_name%s.'
+                                 % (', not both' if user_id else ' (neither is set, or it is empty)'))
     return User(user_id=user_id, login_name=login_name, org_id=org_id)
 
 
@@ -106,7 +106,7 @@ def user_items(items, default_org_id=None, with_metadata=True):
             if item.get(field) is not None and not isinstance(item[field], str):
                 raise ZitadelConfigError('%s: %s must be a string, not %s; quote IDs in YAML.'
                                          % (where, field, type(item[field]).__name__))
-        owner = user(item.get('user_id'), item.get('login_name'), item.get('org_id') or default_org_id, where)
+        owner = named(where, user, item.get('user_id'), item.get('login_name'), item.get('org_id') or default_org_id)
         identity = ('user_id', owner.user_id) if owner.user_id else ('login_name', owner.login_name.lower())
         _claim(seen, identity, where)
         parsed.append((owner, item.get('metadata'), where))
@@ -122,7 +122,7 @@ def org_items(items, with_metadata=True):
         if not item.get('org_id') or not isinstance(item['org_id'], str):
             raise ZitadelConfigError('%s: org_id is required and must be a non-empty string; quote IDs in YAML.' % where)
         _claim(seen, ('org_id', item['org_id']), where)
-        parsed.append((Organisation(item['org_id']), item.get('metadata'), where))
+        parsed.append((named(where, Organisation, item['org_id']), item.get('metadata'), where))
     return parsed
 
 
@@ -131,6 +131,14 @@ def check_distinct(owners):
     seen = {}
     for index, owner in enumerate(owners):
         _claim(seen, ('user_id', owner.user_id), 'users[%d] (%s)' % (index, owner.name))
+
+
+def named(where, factory, *args):
+    """factory(*args), its errors prefixed with where the bad value is (an item, or the task)."""
+    try:
+        return factory(*args)
+    except ZitadelConfigError as exc:
+        raise ZitadelConfigError('%s: %s' % (where, exc)) from None
 
 
 def _items(items, option, fields):

@@ -128,8 +128,9 @@ class Protocol:
         """Remove keys (in as few requests as the size limit allows); False when one of them does not exist."""
         try:
             self._remove(owner, keys)
-        except ZitadelApiError as err:
-            if err.status == 404 and err.error_id in KEY_MISSING_IDS:
+        except (ZitadelApiError, PartialApplyError) as err:
+            cause = err.cause if isinstance(err, PartialApplyError) else err  # a later chunk of a split removal
+            if isinstance(cause, ZitadelApiError) and cause.status == 404 and cause.error_id in KEY_MISSING_IDS:
                 return False
             raise
         return True

@@ -69,6 +69,12 @@ class Codec:
             return wanted is not None and _canonical_json(current) == wanted
         return current == desired
 
+    def shows(self, data):
+        """Whether show() presents these bytes (JSON null is shown as None too)."""
+        if self.encoding == 'base64':
+            return True
+        return (_canonical_json if self.encoding == 'json' else _utf8)(data) is not None
+
     def show(self, data):
         """The value as this encoding presents it, or None when the bytes are not valid in it (see value_base64)."""
         if self.encoding == 'base64':
@@ -327,8 +333,8 @@ def _diff(job, plan, codec, masking):
             elif masking.hides(key):
                 view[key] = MASK_CHANGED if after and key in changed else MASK
             else:
-                value = codec.show(entries[key])
-                view[key] = value if value is not None else '<base64 %s>' % base64.b64encode(entries[key]).decode('ascii')
+                data = entries[key]
+                view[key] = codec.show(data) if codec.shows(data) else '<base64 %s>' % base64.b64encode(data).decode('ascii')
         return view
 
     return {'before': show(plan.current, False), 'after': show(plan.after(), True),
@@ -349,7 +355,7 @@ def many_result(kind, reports, changes=True):
     result = {'changed': any(r.get('changed') for r in reports), kind: reports, 'summary': summary}
     if changes:
         changed = sum(1 for r in reports if r['changed'])
-        summary.update(changed=changed, unchanged=len(reports) - changed - len(failed),
+        summary.update(changed=changed, unchanged=sum(1 for r in reports if not r['changed'] and not r['failed']),
                        keys_added=sum(len(r['added']) for r in reports), keys_updated=sum(len(r['updated']) for r in reports),
                        keys_removed=sum(len(r['removed']) for r in reports))
         result['diff'] = [r.pop('diff') for r in reports if 'diff' in r and r['changed']]
