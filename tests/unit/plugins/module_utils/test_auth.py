@@ -5,14 +5,18 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ansible_collections.community.zitadel.plugins.module_utils import _auth
 from ansible_collections.community.zitadel.plugins.module_utils._auth import (
     API_SCOPE,
+    REFRESH_MARGIN,
     ClientCredentialsAuth,
     JwtProfileAuth,
     TokenAuth,
@@ -34,14 +38,20 @@ def key_json(rsa_key):
 
 
 class FakeTokenClient:
+    """Issues access-1, access-2, ...; counts the token requests, optionally slowly (to let other threads arrive)."""
+
     issuer = 'https://zitadel.example.com'
 
-    def __init__(self):
+    def __init__(self, lifetime=3600, delay=0):
         self.requests = []
+        self.lifetime = lifetime
+        self.delay = delay
 
     def request_token(self, form, basic_auth=None):
+        if self.delay:
+            time.sleep(self.delay)
         self.requests.append((form, basic_auth))
-        return 'access-%d' % len(self.requests), 3600
+        return 'access-%d' % len(self.requests), self.lifetime
 
 
 def test_select_token_from_options():
@@ -86,13 +96,109 @@ def test_jwt_profile_signs_a_valid_assertion(rsa_key, key_json):
     assert claims['iss'] == claims['sub'] == '900' and claims['exp'] > claims['iat']
 
 
-def test_refresh_forgets_the_token(key_json):
+def test_refresh_forgets_the_rejected_token(key_json):
     auth = JwtProfileAuth(key_json, 'test key')
     client = FakeTokenClient()
-    assert not auth.refresh(), 'nothing to refresh before the first token'
-    auth.authorization(client)
-    assert auth.refresh()
+    assert auth.authorization(client) == 'Bearer access-1'
+    assert auth.refresh('Bearer access-1') is True
+    assert auth.authorization(client) == 'Bearer access-2' and len(client.requests) == 2
+
+
+def test_refresh_keeps_a_token_another_worker_already_renewed():
+    """Two workers got a 401 with the same token: the first renews it, the second's refresh keeps the new one."""
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient()
+    rejected = auth.authorization(client)
+    assert auth.refresh(rejected) is True
     assert auth.authorization(client) == 'Bearer access-2'
+    assert auth.refresh(rejected) is True, 'the caller repeats its request with the current token'
+    assert auth.authorization(client) == 'Bearer access-2' and len(client.requests) == 2
+
+
+def test_refresh_before_any_token_fetches_one_later():
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient()
+    assert auth.refresh('Bearer unknown') is True
+    assert auth.authorization(client) == 'Bearer access-1' and len(client.requests) == 1
+
+
+def test_a_static_token_cannot_be_refreshed():
+    auth = TokenAuth('pat')
+    assert auth.refresh('Bearer pat') is False and auth.authorization(None) == 'Bearer pat'
+
+
+def test_concurrent_workers_share_one_token_fetch():
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient(delay=0.05)
+    workers = 8
+    barrier = threading.Barrier(workers)
+    headers = []
+
+    def worker():
+        barrier.wait(5)
+        headers.append(auth.authorization(client))
+
+    threads = [threading.Thread(target=worker) for _index in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(client.requests) == 1 and headers == ['Bearer access-1'] * workers
+
+
+def test_concurrent_refreshes_of_one_rejected_token_fetch_once():
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient(delay=0.02)
+    rejected = auth.authorization(client)
+    workers = 6
+    barrier = threading.Barrier(workers)
+    headers = []
+
+    def worker():
+        barrier.wait(5)
+        auth.refresh(rejected)
+        headers.append(auth.authorization(client))
+
+    threads = [threading.Thread(target=worker) for _index in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    # a worker may refresh after another already renewed: then it keeps access-2
+    assert len(client.requests) == 2 and headers == ['Bearer access-2'] * workers
+
+
+class FakeTime:
+    """Stands in for the time module of _auth."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+
+def test_a_token_is_renewed_shortly_before_it_expires(monkeypatch):
+    clock = FakeTime(1000.0)
+    monkeypatch.setattr(_auth, 'time', clock)
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient(lifetime=600)
+    assert auth.authorization(client) == 'Bearer access-1'
+    clock.now += 600 - REFRESH_MARGIN - 1
+    assert auth.authorization(client) == 'Bearer access-1'
+    clock.now += 1
+    assert auth.authorization(client) == 'Bearer access-2'
+
+
+def test_a_token_without_a_lifetime_lasts_an_hour(monkeypatch):
+    clock = FakeTime(0.0)
+    monkeypatch.setattr(_auth, 'time', clock)
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient(lifetime=0)
+    auth.authorization(client)
+    clock.now = 3600 - REFRESH_MARGIN - 1
+    auth.authorization(client)
+    assert len(client.requests) == 1
 
 
 def test_client_credentials_use_basic_auth():

@@ -6,55 +6,143 @@ from __future__ import annotations
 
 import base64
 import random
+import threading
+import time
 
 import pytest
 
-from ansible_collections.community.zitadel.plugins.module_utils._errors import PartialApplyError, ZitadelApiError, ZitadelConfigError
+from ansible_collections.community.zitadel.plugins.module_utils._errors import (
+    PartialApplyError,
+    ZitadelApiError,
+    ZitadelConfigError,
+    ZitadelError,
+)
+from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, user
+from ansible_collections.community.zitadel.plugins.module_utils._protocol import Target
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import (
     MASK,
     MASK_CHANGED,
+    NOT_NAMED,
     Codec,
+    Job,
+    Masking,
     Plan,
+    ReportedFailure,
+    declare,
     encode_all,
-    entry,
-    read_entries,
-    reconcile_key,
-    reconcile_keys,
+    find_owners,
+    many_result,
+    read,
+    reconcile,
+    single_result,
     validate_key,
 )
 
+OWN = "the service account's own organisation"
+TEXT = Codec('text')
+CLEAR = Masking()
 
-class FakeTarget:
-    """Holds entries in memory and records the write requests a plan sends."""
 
-    def __init__(self, entries=None, fail_remove=None):
-        self.entries = dict(entries or {})
-        self.writes = []
-        self.fail_remove = fail_remove
+def b64(data):
+    return base64.b64encode(data).decode()
 
-    def get(self, key):
-        self.writes.append(('get', [key]))
-        return self.entries.get(key)
 
-    def list(self, keys=None, prefix=None):
-        self.writes.append(('list', keys))
-        return {k: v for k, v in self.entries.items()
-                if (keys is None or k in keys) and (prefix is None or k.startswith(prefix))}
+def shown(value):
+    """A metadata entry of a value shown in clear text."""
+    return {'value': value, 'value_base64': b64(value.encode())}
 
-    def check_exists(self):
-        self.writes.append(('check_exists', []))
 
-    def set(self, entries):
-        self.writes.append(('set', sorted(entries)))
-        self.entries.update(entries)
+class FakeApi:
+    """A metadata protocol in memory: entries per owner, users that exist, login names, and a record of every call.
 
-    def remove(self, keys):
-        if self.fail_remove:
-            raise self.fail_remove
-        self.writes.append(('remove', sorted(keys)))
-        for key in keys:
-            del self.entries[key]
+    Reads of a user that does not exist look empty and writes to it fail, as in ZITADEL. fail[(operation, owner id)]
+    is raised by that operation; delay[owner id] slows its list down.
+    """
 
+    def __init__(self, users=('1', '2', '3'), logins=None):
+        self.existing = set(users)
+        self.logins = dict(logins or {})  # lower-case login name -> (user_id, org_id)
+        self.entries = {}
+        self.calls = []
+        self.fail = {}
+        self.delay = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def ident(owner):
+        return owner.user_id if owner.kind == 'user' else 'org:%s' % owner.org_id
+
+    def target(self, owner):
+        return Target(self, owner)
+
+    def _enter(self, operation, owner, detail):
+        with self.lock:
+            self.calls.append((operation, self.ident(owner), detail))
+        error = self.fail.get((operation, self.ident(owner)))
+        if error:
+            raise error
+
+    def list(self, owner, keys=None, prefix=None):
+        self._enter('list', owner, keys if prefix is None else prefix)
+        time.sleep(self.delay.get(self.ident(owner), 0))
+        with self.lock:
+            entries = dict(self.entries.get(self.ident(owner), {}))
+        return {k: v for k, v in entries.items() if (keys is None or k in keys) and (prefix is None or k.startswith(prefix))}
+
+    def set(self, owner, entries):
+        self._enter('set', owner, sorted(entries))
+        self._check_user(owner)
+        with self.lock:
+            self.entries.setdefault(self.ident(owner), {}).update(entries)
+
+    def remove(self, owner, keys):
+        self._enter('remove', owner, sorted(keys))
+        self._check_user(owner)
+        with self.lock:
+            for key in keys:
+                self.entries[self.ident(owner)].pop(key, None)
+
+    def _check_user(self, owner):
+        if owner.kind == 'user' and owner.user_id not in self.existing:
+            raise ZitadelApiError(400, 'POST', '/x', code=9, error_id='COMMAND-uXHNj')
+
+    def find_users(self, users):
+        with self.lock:
+            self.calls.append(('find_users', None, [u.login_name for u in users]))
+        missing = []
+        for owner in users:
+            found = self.logins.get(owner.login_name.lower())
+            if found:
+                owner.resolve(*found)
+            else:
+                missing.append(owner)
+        return missing
+
+    def missing_users(self, users):
+        with self.lock:
+            self.calls.append(('missing_users', None, [u.user_id for u in users]))
+        error = self.fail.get(('missing_users', None))
+        if error:
+            raise error
+        return [owner for owner in users if owner.user_id not in self.existing]
+
+    def operations(self, *names):
+        return [call for call in self.calls if call[0] in names]
+
+    def writes(self):
+        return self.operations('set', 'remove')
+
+
+def job(owner, metadata, state='present', shared=None, purge=False, codec=TEXT, where=None):
+    return declare(owner=owner, codec=codec, state=state, metadata=metadata, shared=shared, purge=purge, where=where)
+
+
+def run(api, jobs, check_mode=False, masking=CLEAR, purge=False, purge_exclude=(), concurrency=1, codec=TEXT):
+    return reconcile(api=api, jobs=jobs, codec=codec, check_mode=check_mode, masking=masking, purge=purge,
+                     purge_exclude=purge_exclude, concurrency=concurrency)
+
+
+# Codec
 
 @pytest.mark.parametrize('encoding, value, stored', [
     ('text', 'platform', b'platform'),
@@ -64,6 +152,7 @@ class FakeTarget:
     ('json', '{ "a" : 1 }', b'{"a":1}'),
     ('json', '"just text"', b'"just text"'),
     ('json', 42, b'42'),
+    ('json', {'k': 'ü'}, '{"k":"ü"}'.encode('utf-8')),
 ])
 def test_encode(encoding, value, stored):
     assert Codec(encoding).encode('k', value) == stored
@@ -83,13 +172,18 @@ def test_encode_rejects_bad_values(encoding, value, fragment):
         Codec(encoding).encode('k', value)
 
 
+def test_unknown_encoding():
+    with pytest.raises(ZitadelConfigError, match="encoding must be one of text, base64, json, not 'yaml'"):
+        Codec('yaml')
+
+
 def test_value_limit_counts_bytes_not_characters():
-    assert len(Codec('text').encode('k', 'é' * 250000)) == 500000
+    assert len(TEXT.encode('k', 'é' * 250000)) == 500000
     with pytest.raises(ZitadelConfigError):
-        Codec('text').encode('k', 'é' * 250001)
+        TEXT.encode('k', 'é' * 250001)
 
 
-@pytest.mark.parametrize('key', ['', 'k' * 201, None])
+@pytest.mark.parametrize('key', ['', 'k' * 201, None, 5])
 def test_validate_key_rejects(key):
     with pytest.raises(ZitadelConfigError, match='1 to 200 characters'):
         validate_key(key)
@@ -101,7 +195,7 @@ def test_key_limit_counts_characters():
 
 def test_encode_all_validates_every_key_first():
     with pytest.raises(ZitadelConfigError, match="'bad'"):
-        encode_all(Codec('text'), {'good': 'x', 'bad': ''})
+        encode_all(TEXT, {'good': 'x', 'bad': ''})
 
 
 def test_json_equal_by_meaning_but_typed():
@@ -110,39 +204,67 @@ def test_json_equal_by_meaning_but_typed():
     assert not codec.equal(b'{"a":1.0}', b'{"a":1}')
     assert not codec.equal(b'{"a":true}', b'{"a":1}')
     assert not codec.equal(b'not json', b'"not json"')
+    assert not codec.equal(b'\xff', b'"x"')
 
 
 def test_text_and_base64_compare_bytes():
-    assert Codec('text').equal(b'a', b'a')
+    assert TEXT.equal(b'a', b'a')
     assert not Codec('base64').equal(b'a ', b'a')
 
 
 def test_show_per_encoding():
-    assert Codec('text').show(b'hi') == 'hi'
-    assert Codec('text').show(b'\xff') == base64.b64encode(b'\xff').decode()
-    assert Codec('base64').show(b'hi') == 'aGk='
+    assert TEXT.show(b'hi') == 'hi'
+    assert TEXT.show(b'\xff') is None, 'bytes that are not UTF-8 have no text form (value_base64 has them)'
+    assert Codec('base64').show(b'hi') == 'aGk=' and Codec('base64').show(b'\xff') == '/w=='
     assert Codec('json').show(b'{"a":1}') == {'a': 1}
-    assert Codec('json').show(b'plain') == 'plain'
+    assert Codec('json').show(b'"x"') == 'x'
+    assert Codec('json').show(b'plain') is None
+    assert Codec('json').show(b'\xff') is None
+
+
+# Plan
+
+class FakeTarget:
+    """Holds entries in memory and records the requests a plan sends."""
+
+    def __init__(self, entries=None, fail_remove=None):
+        self.entries = dict(entries or {})
+        self.writes = []
+        self.fail_remove = fail_remove
+
+    def list(self, keys=None, prefix=None):
+        return {k: v for k, v in self.entries.items() if (keys is None or k in keys) and (prefix is None or k.startswith(prefix))}
+
+    def set(self, entries):
+        self.writes.append(('set', sorted(entries)))
+        self.entries.update(entries)
+
+    def remove(self, keys):
+        if self.fail_remove:
+            raise self.fail_remove
+        self.writes.append(('remove', sorted(keys)))
+        for key in keys:
+            del self.entries[key]
 
 
 def test_plan_present_and_purge_with_exemptions():
-    codec = Codec('text')
     current = {'same': b'1', 'old': b'1', 'extra': b'x', 'keep_me': b'y'}
     desired = {'same': b'1', 'old': b'2', 'new': b'3'}
-    plan = Plan(current, codec, desired=desired, purge=True, keep=['keep_*'])
+    plan = Plan(current, TEXT, desired=desired, purge=True, keep=['keep_*'])
     assert (plan.added, plan.updated, plan.removed, plan.unchanged) == (['new'], ['old'], ['extra'], ['same'])
     assert plan.to_set() == {'new': b'3', 'old': b'2'}
     assert plan.after() == {'same': b'1', 'old': b'2', 'new': b'3', 'keep_me': b'y'}
+    assert not hasattr(plan, 'result'), 'results are made by the engine, per target'
 
 
 def test_plan_absent_ignores_missing_keys():
-    plan = Plan({'a': b'1'}, Codec('text'), absent=['a', 'gone'])
+    plan = Plan({'a': b'1'}, TEXT, absent=['a', 'gone'])
     assert plan.removed == ['a'] and plan.unchanged == ['gone'] and plan.changed
 
 
 def test_plan_in_sync_writes_nothing():
     target = FakeTarget({'a': b'1'})
-    plan = Plan(dict(target.entries), Codec('text'), desired={'a': b'1'})
+    plan = Plan(dict(target.entries), TEXT, desired={'a': b'1'})
     assert not plan.changed
     plan.apply(target)
     assert target.writes == []
@@ -150,88 +272,417 @@ def test_plan_in_sync_writes_nothing():
 
 def test_apply_sends_one_set_and_one_remove():
     target = FakeTarget({'a': b'1', 'b': b'2', 'c': b'3'})
-    plan = Plan(dict(target.entries), Codec('text'), desired={'a': b'9', 'd': b'4'}, purge=True)
+    plan = Plan(dict(target.entries), TEXT, desired={'a': b'9', 'd': b'4'}, purge=True)
     plan.apply(target)
     assert target.writes == [('set', ['a', 'd']), ('remove', ['b', 'c'])]
-
-
-def test_reconcile_key_check_mode_predicts_without_writing():
-    target = FakeTarget({'a': b'1'})
-    result = reconcile_key(target, Codec('text'), 'a', '2', 'present', check_mode=True)
-    assert result['changed'] and result['metadata']['value'] == '2'
-    assert result['diff'] == {'before': {'a': '1'}, 'after': {'a': '2'}}
-    assert target.writes == [('get', ['a'])] and target.entries == {'a': b'1'}
-
-
-def test_check_mode_confirms_a_target_that_reads_empty():
-    target = FakeTarget()
-    assert reconcile_key(target, Codec('text'), 'a', '2', 'present', check_mode=True)['changed']
-    assert target.writes == [('get', ['a']), ('check_exists', [])]
-
-
-def test_reconcile_key_absent_missing_is_ok_without_writes():
-    target = FakeTarget()
-    result = reconcile_key(target, Codec('text'), 'a', None, 'absent', check_mode=False)
-    assert not result['changed'] and result['metadata'] is None and target.writes == [('get', ['a'])]
-
-
-def test_reconcile_keys_reports_each_outcome():
-    target = FakeTarget({'same': b'1', 'old': b'1', 'extra': b'x', 'keep_1': b'k'})
-    result = reconcile_keys(target, Codec('text'), {'same': '1', 'old': '2', 'new': '3'}, 'present', check_mode=False,
-                            purge=True, purge_exclude=['keep_*'])
-    assert (result['added'], result['updated'], result['removed'], result['unchanged']) == (['new'], ['old'], ['extra'], ['same'])
-    assert result['metadata'] == {'keep_1': 'k', 'new': '3', 'old': '2', 'same': '1'}
-    assert result['diff']['before'] == {'same': '1', 'old': '1', 'extra': 'x'}
-    assert target.writes == [('list', None), ('set', ['new', 'old']), ('remove', ['extra'])]
-
-
-def test_reconcile_keys_absent_accepts_a_list_and_skips_missing_keys():
-    target = FakeTarget({'a': b'1', 'b': b'2'})
-    result = reconcile_keys(target, Codec('text'), ['a', 'gone'], 'absent', check_mode=False)
-    assert result['removed'] == ['a'] and result['unchanged'] == ['gone'] and target.writes[-1] == ('remove', ['a'])
-
-
-@pytest.mark.parametrize('metadata, state, purge, fragment', [
-    (['a'], 'present', False, 'must be a dictionary'),
-    ('a', 'absent', False, 'must be a list of keys'),
-    (['a'], 'absent', True, 'purge works with state=present only'),
-    ({'': 'x'}, 'present', False, '1 to 200 characters'),
-])
-def test_reconcile_keys_rejects_bad_input_before_reading(metadata, state, purge, fragment):
-    target = FakeTarget()
-    with pytest.raises(ZitadelConfigError, match=fragment):
-        reconcile_keys(target, Codec('text'), metadata, state, check_mode=False, purge=purge)
-    assert target.writes == []
-
-
-def test_read_entries():
-    target = FakeTarget({'app.a': b'{"x": 1}', 'app.b': b'\xff', 'other': b'plain'})
-    assert read_entries(target, prefix='app.', parse_json=True) == [
-        {'key': 'app.a', 'value': '{"x": 1}', 'value_base64': base64.b64encode(b'{"x": 1}').decode(), 'json': {'x': 1}},
-        {'key': 'app.b', 'value': None, 'value_base64': '/w=='},
-    ]
-    assert [e['key'] for e in read_entries(target, keys=['other', 'missing'])] == ['other']
-    assert read_entries(target, keys=[]) == []
 
 
 def test_partial_failure_reports_what_was_written():
     error = ZitadelApiError(503, 'DELETE', '/x')
     target = FakeTarget({'a': b'1', 'b': b'2'}, fail_remove=error)
-    plan = Plan(dict(target.entries), Codec('text'), desired={'a': b'9'}, purge=True)
+    plan = Plan(dict(target.entries), TEXT, desired={'a': b'9'}, purge=True)
     with pytest.raises(PartialApplyError) as info:
         plan.apply(target)
     assert 'set a' in str(info.value) and info.value.facts()['written'] == 'set a'
     assert info.value.facts()['status'] == 503
 
 
-def test_result_masks_sensitive_values_but_shows_change():
-    plan = Plan({'a': b'old', 'b': b'same'}, Codec('text'), desired={'a': b'new', 'b': b'same'})
-    result = plan.result(Codec('text'), sensitive=True)
-    assert result['diff'] == {'before': {'a': MASK, 'b': MASK}, 'after': {'a': MASK_CHANGED, 'b': MASK}}
-    assert entry(Codec('text'), 'a', b'new', sensitive=True) == {'key': 'a', 'value': MASK, 'value_base64': MASK}
-    clear = plan.result(Codec('text'))
-    assert clear['diff'] == {'before': {'a': 'old', 'b': 'same'}, 'after': {'a': 'new', 'b': 'same'}}
+def test_a_failed_removal_alone_is_not_partial():
+    error = ZitadelApiError(503, 'DELETE', '/x')
+    plan = Plan({'a': b'1'}, TEXT, absent=['a'])
+    with pytest.raises(ZitadelApiError):
+        plan.apply(FakeTarget({'a': b'1'}, fail_remove=error))
 
+
+# Masking
+
+def test_masking_hides_every_key_when_sensitive():
+    assert Masking(sensitive=True).hides('anything')
+    assert not Masking().hides('anything')
+
+
+def test_masking_patterns_match_case_sensitively():
+    masking = Masking(patterns=['api_*', 'pin'])
+    assert masking.hides('api_key') and masking.hides('pin')
+    assert not masking.hides('API_key') and not masking.hides('pin2') and not masking.hides('team')
+    assert Masking(patterns=None).patterns == ()
+
+
+def test_masking_entries_are_sorted_and_hide_both_forms():
+    entries = Masking(patterns=['s*']).entries(TEXT, {'team': b'x', 'secret': b'hunter2', 'bin': b'\xff'})
+    assert list(entries) == ['bin', 'secret', 'team']
+    assert entries == {'bin': {'value': None, 'value_base64': '/w=='}, 'secret': {'value': MASK, 'value_base64': MASK},
+                       'team': shown('x')}
+    assert Masking().entries(Codec('json'), {'j': b'{"a":1}'}) == {'j': {'value': {'a': 1}, 'value_base64': b64(b'{"a":1}')}}
+
+
+# declare
+
+def test_declare_merges_shared_and_own_metadata_and_own_wins():
+    declared = job(user('1'), {'team': 'mine', 'own': 'x'}, shared={'team': 'all', 'tenant': 'acme'})
+    assert isinstance(declared, Job) and declared.absent == ()
+    assert declared.desired == {'team': b'mine', 'own': b'x', 'tenant': b'acme'}
+    assert declared.named == {'team', 'own', 'tenant'} and declared.plan is None
+
+
+def test_declare_without_shared_or_own():
+    assert job(user('1'), None, shared={'a': 'x'}).desired == {'a': b'x'}
+    assert job(user('1'), {'a': 'x'}).desired == {'a': b'x'}
+    assert job(user('1'), None).desired == {}
+
+
+def test_declare_absent_merges_key_lists():
+    declared = job(user('1'), ['b', 'a'], state='absent', shared=['a', 'c'])
+    assert declared.absent == ['a', 'b', 'c'] and declared.desired == {} and declared.named == {'a', 'b', 'c'}
+    assert job(user('1'), {'x': 'ignored'}, state='absent').absent == ['x'], 'a dictionary names its keys'
+
+
+def test_declare_encodes_with_the_codec():
+    assert job(user('1'), {'q': {'a': 1}}, codec=Codec('json')).desired == {'q': b'{"a":1}'}
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'metadata': ['a']}, 'metadata must be a dictionary of key to value with state=present, not list.'),
+    ({'metadata': ['a'], 'where': 'users[1] (bob)'},
+     'users[1] (bob): its metadata must be a dictionary of key to value with state=present, not list.'),
+    ({'metadata': None, 'shared': 'a', 'where': 'users[0] (7)'}, 'users[0] (7): metadata must be a dictionary'),
+    ({'metadata': 'a', 'state': 'absent'}, 'metadata must be a list of keys (or a dictionary) with state=absent.'),
+    ({'metadata': ['a'], 'state': 'absent', 'purge': True},
+     'purge works with state=present only; with state=absent list the keys to remove.'),
+    ({'metadata': {'': 'x'}, 'where': 'orgs[2] (9)'}, "orgs[2] (9): Metadata key '' is 0 characters long"),
+    ({'metadata': [''], 'state': 'absent'}, "Metadata key '' is 0 characters long"),
+    ({'metadata': {'k': ''}, 'where': 'users[0] (7)'}, "users[0] (7): The value of key 'k' is 0 bytes long"),
+    ({'metadata': {'k': 5}, 'shared': {'j': 'x'}}, "The value of key 'k' must be a string with encoding=text, not int."),
+])
+def test_declare_rejects_bad_input_naming_the_item(kwargs, message):
+    kwargs = dict(kwargs)
+    metadata = kwargs.pop('metadata')
+    with pytest.raises(ZitadelConfigError) as info:
+        job(user('7'), metadata, **kwargs)
+    assert str(info.value).startswith(message)
+
+
+# reconcile: one target
+
+def test_single_target_result_names_only_the_declared_keys():
+    api = FakeApi()
+    api.entries['1'] = {'team': b'old', 'other': b'not named'}
+    report = run(api, [job(user('1'), {'team': 'new', 'added': 'x'})])[0]
+    result = single_result(report)
+    assert result == {'user_id': '1', 'org_id': None, 'changed': True, 'added': ['added'], 'updated': ['team'], 'removed': [],
+                      'unchanged': [], 'metadata': {'added': shown('x'), 'team': shown('new')},
+                      'diff': {'before': {'team': 'old'}, 'after': {'added': 'x', 'team': 'new'},
+                               'before_header': 'user 1 in %s' % OWN, 'after_header': 'user 1 in %s' % OWN}}
+    assert api.entries['1'] == {'team': b'new', 'added': b'x', 'other': b'not named'}
+    assert api.calls == [('list', '1', None), ('set', '1', ['added', 'team'])]
+
+
+def test_one_named_key_reads_only_that_key():
+    api = FakeApi()
+    api.entries['1'] = {'team': b'x', 'other': b'y'}
+    run(api, [job(user('1'), {'team': 'x'})])
+    assert api.calls == [('list', '1', ['team'])]
+    run(api, [job(user('1'), {'team': 'x'})], purge=True)
+    assert api.calls[1:] == [('list', '1', None), ('remove', '1', ['other'])], 'purge needs every key'
+
+
+def test_in_sync_target_writes_nothing():
+    api = FakeApi()
+    api.entries['1'] = {'a': b'1', 'b': b'2'}
+    result = single_result(run(api, [job(user('1'), {'a': '1', 'b': '2'})])[0])
+    assert not result['changed'] and result['unchanged'] == ['a', 'b'] and api.writes() == []
+    assert result['diff']['before'] == result['diff']['after'] == {'a': '1', 'b': '2'}
+
+
+def test_check_mode_predicts_without_writing():
+    api = FakeApi()
+    api.entries['1'] = {'a': b'1', 'gone': b'x'}
+    result = single_result(run(api, [job(user('1'), {'a': '2'})], check_mode=True, purge=True)[0])
+    assert result['changed'] and result['updated'] == ['a'] and result['removed'] == ['gone']
+    assert result['metadata'] == {'a': shown('2')}
+    assert api.writes() == [] and api.entries['1'] == {'a': b'1', 'gone': b'x'}
+
+
+def test_purged_keys_show_as_not_named():
+    api = FakeApi()
+    api.entries['1'] = {'keep': b'1', 'secret_of_another_task': b'hunter2', 'idp_id': b'9'}
+    result = single_result(run(api, [job(user('1'), {'keep': '1', 'new': 'n'})], purge=True, purge_exclude=['idp_*'])[0])
+    assert result['removed'] == ['secret_of_another_task']
+    assert result['diff']['before'] == {'keep': '1', 'secret_of_another_task': NOT_NAMED}
+    assert result['diff']['after'] == {'keep': '1', 'new': 'n'}
+    assert result['metadata'] == {'keep': shown('1'), 'new': shown('n')}
+    assert 'hunter2' not in repr(result) and 'idp_id' not in repr(result)
+    assert api.entries['1'] == {'keep': b'1', 'new': b'n', 'idp_id': b'9'}
+
+
+def test_sensitive_keys_are_masked_in_results_and_diffs():
+    api = FakeApi()
+    api.entries['1'] = {'api_key': b'old-secret', 'api_same': b'same-secret', 'team': b'a'}
+    masking = Masking(patterns=['api_*'])
+    result = single_result(run(api, [job(user('1'), {'api_key': 'new-secret', 'api_same': 'same-secret', 'api_new': 'n-secret',
+                                                     'team': 'b'})], masking=masking)[0])
+    assert result['diff']['before'] == {'api_key': MASK, 'api_same': MASK, 'team': 'a'}
+    assert result['diff']['after'] == {'api_key': MASK_CHANGED, 'api_new': MASK_CHANGED, 'api_same': MASK, 'team': 'b'}
+    assert result['metadata'] == {'api_key': {'value': MASK, 'value_base64': MASK}, 'api_new': {'value': MASK, 'value_base64': MASK},
+                                  'api_same': {'value': MASK, 'value_base64': MASK}, 'team': shown('b')}
+    assert 'secret' not in repr(result)
+
+
+def test_sensitive_masks_every_key():
+    api = FakeApi()
+    result = single_result(run(api, [job(user('1'), {'a': 'x'})], masking=Masking(sensitive=True))[0])
+    assert result['diff']['after'] == {'a': MASK_CHANGED} and result['metadata'] == {'a': {'value': MASK, 'value_base64': MASK}}
+
+
+def test_a_purged_sensitive_key_shows_as_not_named():
+    api = FakeApi()
+    api.entries['1'] = {'api_old': b'secret'}
+    result = single_result(run(api, [job(user('1'), {'a': 'x'})], masking=Masking(patterns=['api_*']), purge=True)[0])
+    assert result['diff']['before'] == {'api_old': NOT_NAMED}
+
+
+def test_values_not_valid_in_the_encoding_show_as_base64_in_diffs():
+    api = FakeApi()
+    api.entries['1'] = {'k': b'\xff'}
+    result = single_result(run(api, [job(user('1'), {'k': 'text'})])[0])
+    assert result['diff']['before'] == {'k': '<base64 /w==>'}
+
+
+def test_a_json_null_shows_as_null_in_diffs():
+    """null is valid JSON: the diff shows it as the value null, not as the base64 of bytes that are not JSON."""
+    json_codec = Codec('json')
+    api = FakeApi()
+    api.entries['1'] = {'k': b'1'}
+    result = single_result(run(api, [job(user('1'), {'k': None}, codec=json_codec)], codec=json_codec)[0])
+    assert result['metadata'] == {'k': {'value': None, 'value_base64': b64(b'null')}}
+    assert result['diff']['before'] == {'k': 1} and result['diff']['after'] == {'k': None}
+
+
+def test_absent_keys():
+    api = FakeApi()
+    api.entries['1'] = {'a': b'1', 'b': b'2'}
+    result = single_result(run(api, [job(user('1'), ['a', 'gone'], state='absent')])[0])
+    assert result['removed'] == ['a'] and result['unchanged'] == ['gone'] and result['metadata'] == {}
+    assert result['diff'] == {'before': {'a': '1'}, 'after': {}, 'before_header': 'user 1 in %s' % OWN,
+                              'after_header': 'user 1 in %s' % OWN}
+    assert api.writes() == [('remove', '1', ['a'])] and api.entries['1'] == {'b': b'2'}
+
+
+def test_an_organisation_target():
+    api = FakeApi()
+    result = single_result(run(api, [job(Organisation('5'), {'tier': 'gold'})])[0])
+    assert result['org_id'] == '5' and 'user_id' not in result
+    assert result['diff']['before_header'] == 'organisation 5'
+    assert api.entries['org:5'] == {'tier': b'gold'}
+
+
+def test_single_result_raises_the_failure_with_its_facts():
+    api = FakeApi()
+    api.fail[('set', '1')] = ZitadelApiError(403, 'POST', '/x', code=7, error_id='AUTH-5mWD2')
+    api.entries['1'] = {'a': b'old'}
+    report = run(api, [job(user('1'), {'a': 'new'})])[0]
+    with pytest.raises(ReportedFailure) as info:
+        single_result(report)
+    assert str(info.value) == report['msg'] and 'Request POST /x failed' in str(info.value)
+    facts = info.value.facts()
+    assert 'msg' not in facts and 'failed' not in facts and 'diff' not in facts
+    assert facts['status'] == 403 and facts['error_id'] == 'AUTH-5mWD2' and facts['user_id'] == '1'
+    assert facts['metadata'] == {'a': shown('old')}, 'a failed target reports its metadata as it was read'
+    assert (facts['added'], facts['updated'], facts['changed']) == ([], [], False)
+
+
+# reconcile: many targets
+
+def test_failed_targets_do_not_stop_the_others_and_order_is_kept():
+    api = FakeApi()
+    api.delay = {'1': 0.05, '2': 0.02}  # the first targets finish last
+    api.fail[('list', '2')] = ZitadelApiError(503, 'POST', '/x')
+    jobs = [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'}), job(user('3'), {'a': 'x'}), job(Organisation('9'), {'a': 'x'})]
+    reports = run(api, jobs, concurrency=4)
+    assert [r.get('user_id', r['org_id']) for r in reports] == ['1', '2', '3', '9']
+    assert [r['failed'] for r in reports] == [False, True, False, False]
+    failed = reports[1]
+    assert (failed['added'], failed['updated'], failed['removed'], failed['unchanged'], failed['metadata']) == ([], [], [], [], {})
+    assert failed['status'] == 503 and 'HTTP 503' in failed['msg'] and not failed['changed'] and 'diff' not in failed
+    assert api.entries == {'1': {'a': b'x'}, '3': {'a': b'x'}, 'org:9': {'a': b'x'}}
+
+
+def test_a_partial_write_counts_as_changed_and_failed():
+    api = FakeApi()
+    api.entries['1'] = {'old': b'1'}
+    api.fail[('remove', '1')] = ZitadelApiError(503, 'DELETE', '/x')
+    report = run(api, [job(user('1'), {'a': 'x'})], purge=True)[0]
+    assert report['failed'] and report['changed'] and report['written'] == 'set a'
+    assert 'Already written before the failure: set a' in report['msg']
+    assert report['metadata'] == {}, 'the metadata as read: the named key did not exist'
+
+
+def test_the_summary_of_a_partial_write_counts_no_target_as_unchanged():
+    """A target that failed after a partial write is changed and failed: unchanged is 0, never negative."""
+    api = FakeApi()
+    api.entries['1'] = {'old': b'1'}
+    api.fail[('remove', '1')] = ZitadelApiError(503, 'DELETE', '/x')
+    summary = many_result('users', run(api, [job(user('1'), {'a': 'x'})], purge=True))['summary']
+    assert (summary['targets'], summary['failed']) == (1, 1)
+    assert summary['unchanged'] == 0, summary
+
+
+def test_many_result_summary_and_diffs():
+    api = FakeApi()
+    api.entries['2'] = {'tenant': b'acme'}
+    api.entries['3'] = {'tenant': b'old', 'gone': b'x'}
+    api.fail[('set', '4')] = ZitadelApiError(503, 'POST', '/x')
+    api.existing.add('4')
+    jobs = [job(user(uid), {'tenant': 'acme'}) for uid in ('1', '2', '3', '4')]
+    result = many_result('users', run(api, jobs, purge=True, concurrency=2))
+    assert result['changed'] and result['failed']
+    assert result['summary'] == {'targets': 4, 'failed': 1, 'changed': 2, 'unchanged': 1,
+                                 'keys_added': 1, 'keys_updated': 1, 'keys_removed': 1}
+    assert [d['before_header'] for d in result['diff']] == ['user 1 in %s' % OWN, 'user 3 in %s' % OWN]
+    assert result['diff'][1] == {'before': {'gone': NOT_NAMED, 'tenant': 'old'}, 'after': {'tenant': 'acme'},
+                                 'before_header': 'user 3 in %s' % OWN, 'after_header': 'user 3 in %s' % OWN}
+    assert [entry['user_id'] for entry in result['users']] == ['1', '2', '3', '4']
+    for entry in result['users']:
+        assert 'metadata' not in entry and 'diff' not in entry
+    assert result['msg'].startswith('1 of 4 users failed: ') and 'HTTP 503' in result['msg']
+
+
+def test_many_result_all_well():
+    api = FakeApi()
+    result = many_result('orgs', run(api, [job(Organisation('8'), {'a': 'x'}), job(Organisation('9'), {'a': 'x'})]))
+    assert result['changed'] and 'failed' not in result and 'msg' not in result
+    assert [entry['org_id'] for entry in result['orgs']] == ['8', '9'] and len(result['diff']) == 2
+
+
+def test_many_result_without_changes_keeps_metadata():
+    api = FakeApi()
+    api.entries['1'] = {'a': b'x'}
+    reports = read(api=api, owners=[user('1'), Organisation('9')], codec=TEXT, masking=CLEAR)
+    result = many_result('users', reports, changes=False)
+    assert result == {'changed': False, 'summary': {'targets': 2, 'failed': 0},
+                      'users': [{'user_id': '1', 'org_id': None, 'failed': False, 'metadata': {'a': shown('x')}},
+                                {'org_id': '9', 'failed': False, 'metadata': {}}]}
+
+
+def test_check_mode_existence_check_is_one_batch():
+    api = FakeApi(users=('1', '2'), logins={'alice': ('7', '1')})
+    api.entries['2'] = {'a': b'old'}
+    jobs = [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'}), job(user('3'), {'a': 'x'}),
+            job(user(login_name='alice'), {'a': 'x'}), job(Organisation('9'), {'a': 'x'}), job(user('4'), ['a'], state='absent')]
+    reports = run(api, jobs, check_mode=True, concurrency=3)
+    assert api.operations('missing_users') == [('missing_users', None, ['1', '3'])], \
+        'only users by ID that read empty and would change: one request for all of them'
+    assert [r['failed'] for r in reports] == [False, False, True, False, False, False]
+    assert reports[2]['msg'] == ("Could not predict a change on user 3 in %s: the user does not exist in %s. Check user_id, and set "
+                                 "org_id to the organisation the user belongs to." % (OWN, OWN))
+    assert not reports[2]['changed'] and reports[2]['added'] == []
+    assert api.writes() == []
+
+
+def test_no_existence_check_outside_check_mode():
+    api = FakeApi()
+    run(api, [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'})])
+    assert api.operations('missing_users') == []
+
+
+def test_a_failed_existence_check_fails_its_candidates():
+    api = FakeApi()
+    api.entries['2'] = {'a': b'old'}
+    api.fail[('missing_users', None)] = ZitadelApiError(403, 'POST', '/management/v1/users/_search', code=7, error_id='AUTH-5mWD2')
+    reports = run(api, [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'})], check_mode=True)
+    assert [r['failed'] for r in reports] == [True, False] and reports[0]['status'] == 403
+
+
+def test_login_names_are_found_in_one_batch_before_any_read():
+    api = FakeApi(logins={'alice@acme': ('1', '50'), 'bob': ('2', '60')})
+    jobs = [job(user(login_name='Alice@Acme'), {'a': 'x'}), job(user('3'), {'a': 'x'}), job(user(login_name='bob', org_id='70'), {'a': 'x'})]
+    reports = run(api, jobs, concurrency=2)
+    assert api.calls[0] == ('find_users', None, ['Alice@Acme', 'bob']) and len(api.operations('find_users')) == 1
+    found = [(r['user_id'], r['org_id'], r.get('login_name')) for r in reports]
+    assert found == [('1', '50', 'Alice@Acme'), ('3', None, None), ('2', '70', 'bob')]
+    assert reports[0]['diff']['before_header'] == 'user Alice@Acme (1) in organisation 50'
+
+
+def test_an_unknown_login_name_fails_before_any_write():
+    api = FakeApi(logins={'alice': ('1', '50')})
+    jobs = [job(user('2'), {'a': 'x'}), job(user(login_name='alice'), {'a': 'x'}), job(user(login_name='Nobody', org_id='5'), {'a': 'x'})]
+    with pytest.raises(ZitadelError) as info:
+        run(api, jobs)
+    assert str(info.value).startswith("No user has the login name 'Nobody' in organisation 5. Nothing was written.")
+    assert api.operations('list', 'set', 'remove', 'missing_users') == []
+
+
+def test_a_login_name_of_a_user_also_named_by_id_fails():
+    api = FakeApi(logins={'alice': ('1', '50')})
+    with pytest.raises(ZitadelConfigError, match=r'users\[0\] \(user alice \(1\)\) and users\[1\] \(user 1\) name the same user'):
+        run(api, [job(user(login_name='alice'), {'a': 'x'}), job(user('1'), {'a': 'x'})])
+    assert api.operations('list', 'set', 'remove') == []
+
+
+def test_find_owners_sends_nothing_without_login_names():
+    api = FakeApi()
+    find_owners(api, [user('1'), Organisation('2')])
+    find_owners(api, [])
+    assert api.calls == []
+
+
+# read
+
+def test_read_all_keys_exact_keys_or_a_prefix():
+    api = FakeApi()
+    api.entries['1'] = {'app.a': b'{"x": 1}', 'app.b': b'\xff', 'other': b'plain'}
+    [report] = read(api=api, owners=[user('1')], codec=Codec('json'), masking=CLEAR, prefix='app.')
+    assert report == {'user_id': '1', 'org_id': None, 'failed': False,
+                      'metadata': {'app.a': {'value': {'x': 1}, 'value_base64': b64(b'{"x": 1}')},
+                                   'app.b': {'value': None, 'value_base64': '/w=='}}}
+    [report] = read(api=api, owners=[user('1')], codec=TEXT, masking=CLEAR, keys=['other', 'missing', 'other'])
+    assert report['metadata'] == {'other': shown('plain')}
+    assert api.calls[-1] == ('list', '1', ['missing', 'other']), 'keys sorted and without duplicates'
+    [report] = read(api=api, owners=[user('1')], codec=TEXT, masking=Masking(patterns=['app.*']))
+    assert report['metadata']['app.a'] == {'value': MASK, 'value_base64': MASK} and report['metadata']['other'] == shown('plain')
+
+
+def test_read_no_keys_sends_no_request():
+    api = FakeApi()
+    reports = read(api=api, owners=[user('1'), user('99')], codec=TEXT, masking=CLEAR, keys=[])
+    assert [r['metadata'] for r in reports] == [{}, {}] and api.calls == []
+
+
+def test_read_checks_keys_before_any_request():
+    api = FakeApi()
+    with pytest.raises(ZitadelConfigError, match='1 to 200 characters'):
+        read(api=api, owners=[user('1')], codec=TEXT, masking=CLEAR, keys=['ok', ''])
+    assert api.calls == []
+
+
+def test_read_confirms_users_that_read_empty_in_one_batch():
+    api = FakeApi(users=('1', '2'))
+    api.entries['2'] = {'a': b'x'}
+    reports = read(api=api, owners=[user('1'), user('2'), user('3'), Organisation('9')], codec=TEXT, masking=CLEAR, concurrency=4)
+    assert api.operations('missing_users') == [('missing_users', None, ['1', '3'])]
+    assert [r['failed'] for r in reports] == [False, False, True, False]
+    assert reports[2]['metadata'] == {} and reports[2]['msg'].startswith('Could not read metadata on user 3 in %s: the user does not exist'
+                                                                         % OWN)
+
+
+def test_read_failure_of_one_owner():
+    api = FakeApi()
+    api.entries['2'] = {'a': b'x'}
+    api.fail[('list', '1')] = ZitadelApiError(403, 'POST', '/x', code=7, error_id='AUTH-5mWD2')
+    reports = read(api=api, owners=[user('1'), user('2')], codec=TEXT, masking=CLEAR, concurrency=2)
+    assert reports[0]['failed'] and reports[0]['metadata'] == {} and reports[0]['status'] == 403
+    assert reports[1] == {'user_id': '2', 'org_id': None, 'failed': False, 'metadata': {'a': shown('x')}}
+
+
+def test_read_finds_login_names():
+    api = FakeApi(logins={'alice': ('1', '50')})
+    api.entries['1'] = {'a': b'x'}
+    [report] = read(api=api, owners=[user(login_name='ALICE')], codec=TEXT, masking=CLEAR)
+    assert report['user_id'] == '1' and report['org_id'] == '50' and report['login_name'] == 'ALICE'
+    assert report['metadata'] == {'a': shown('x')}
+
+
+# convergence
 
 @pytest.mark.parametrize('seed', range(200))
 def test_any_state_converges_in_one_run(seed):
@@ -256,3 +707,51 @@ def test_any_state_converges_in_one_run(seed):
     assert not set(absent) & set(target.entries)
     if purge:
         assert set(target.entries) == set(desired)
+
+
+@pytest.mark.parametrize('seed', range(200))
+def test_many_targets_converge_in_one_run(seed):
+    """Property, through the engine: any owners, shared and own metadata, purge and concurrency converge in one run; the
+    second run writes nothing, and check mode predicts the first run exactly."""
+    rng = random.Random(seed)
+    keys = ['k%d' % i for i in range(6)]
+    values = ['1', '2', 'x']
+    owners = ['%d' % i for i in range(rng.randint(1, 5))]
+    state = rng.choice(['present', 'present', 'absent'])
+    purge = state == 'present' and rng.random() < 0.5
+    exclude = ['k5'] if rng.random() < 0.3 else []
+
+    def declared(share):
+        chosen = [k for k in keys if rng.random() < share]
+        return {k: rng.choice(values) for k in chosen} if state == 'present' else chosen
+
+    shared = declared(0.3)
+    own = {owner: declared(0.3) for owner in owners}
+    api = FakeApi(users=owners)
+    api.entries = {owner: {k: rng.choice(values).encode() for k in keys if rng.random() < 0.5} for owner in owners}
+
+    def jobs():
+        return [job(user(owner), own[owner], state=state, shared=shared, purge=purge) for owner in owners]
+
+    concurrency = rng.choice([1, 2, 8])
+    before = {owner: dict(entries) for owner, entries in api.entries.items()}
+    predicted = run(api, jobs(), check_mode=True, purge=purge, purge_exclude=exclude, concurrency=concurrency)
+    assert api.entries == before and api.writes() == []
+    first = run(api, jobs(), purge=purge, purge_exclude=exclude, concurrency=concurrency)
+    for guess, report in zip(predicted, first):
+        for field in ('changed', 'added', 'updated', 'removed', 'unchanged', 'metadata', 'diff'):
+            assert guess[field] == report[field]
+    for owner in owners:
+        assert len([c for c in api.writes() if c[1] == owner]) <= 2, 'at most one set and one removal per owner'
+    api.calls = []
+    second = run(api, jobs(), purge=purge, purge_exclude=exclude, concurrency=concurrency)
+    assert api.writes() == [] and not any(r['changed'] for r in second)
+    for owner in owners:
+        entries = api.entries[owner]
+        if state == 'present':
+            wanted = dict(shared, **own[owner])
+            assert {k: entries.get(k) for k in wanted} == {k: v.encode() for k, v in wanted.items()}
+            if purge:
+                assert set(entries) - set(wanted) <= set(exclude)
+        else:
+            assert not set(entries) & (set(shared) | set(own[owner]))
