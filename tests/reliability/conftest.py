@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT / 'tests' / 'server'))
 from zitadel_server import ZitadelServer  # noqa: E402  pylint: disable=wrong-import-position
 
 ORG = '400000000000000001'
-USER = '400000000000000101'
+USER = '400000000000000101'  # alice
+BOB = '400000000000000102'
 ADMIN_PAT = 'it-admin-pat-not-a-secret'
 CLIENT_ID = 'ansible-it'
 CLIENT_SECRET = 'it-client-secret-not-a-secret'
@@ -82,10 +83,27 @@ class Zitadel:
     def clear_log(self):
         self.control('DELETE', 'requests')
 
+    def state(self):
+        return self.control('GET', 'state')
+
+    def seed(self, state):
+        """Replace the server's state (until the next test's reset); clears log and faults."""
+        self.control('POST', 'seed', state)
+
+    def in_flight(self):
+        """The most requests the server handled at once since the log was cleared."""
+        return self.control('GET', 'requests')['max_in_flight']
+
     def metadata(self, user=USER):
         """A user's (or with user=None the org's) metadata as the server holds it: key -> bytes."""
         owner = self._owner(user)
         return {k: base64.b64decode(v['base64']) for k, v in (owner.get('metadata') or {}).items()}
+
+    def users(self):
+        """Every user of ORG from one read of the state: ID -> (metadata key -> bytes, aggregate sequence)."""
+        org = next(o for o in self.state()['orgs'] if o['id'] == ORG)
+        return {u['id']: ({k: base64.b64decode(v['base64']) for k, v in (u.get('metadata') or {}).items()}, u['sequence'])
+                for u in org['users']}
 
     def sequence(self, user=USER):
         """The user's (or the org's) aggregate sequence: it grows by one per event."""
@@ -171,11 +189,30 @@ def jwt_key(tmp_path_factory):
     return path, content, public.decode()
 
 
+def scratch_user(number):
+    """The ID of the suite's own scratch user `number` (1-98) in ORG; 4000000000000077xx cannot clash with state.yml."""
+    assert 1 <= number <= 98
+    return '4000000000000077%02d' % number
+
+
+# Users of many-target cases (BATCH), and users that single cases of test_secrets.py have to themselves.
+BATCH = [scratch_user(number) for number in range(1, 13)]
+MISSING_USER = '400000000000007799'  # never created
+
+
+def scratch_login_name(user_id):
+    return 'reliability-%s' % user_id[-2:]
+
+
 @pytest.fixture(scope='session')
 def server_state(jwt_key):
+    """tests/integration/state.yml with the suite's JWT key and scratch users 4000000000000077xx added to ORG."""
     state = yaml.safe_load((ROOT / 'tests' / 'integration' / 'state.yml').read_text())
     account = next(a for o in state['orgs'] for a in o.get('service_accounts', ()) if a['id'] == SERVICE_ACCOUNT)
     account['keys'] = [{'id': 'reliability-key', 'public_key': jwt_key[2]}]
+    org = next(o for o in state['orgs'] if o['id'] == ORG)
+    org.setdefault('users', []).extend({'id': scratch_user(number), 'username': scratch_login_name(scratch_user(number))}
+                                       for number in range(1, 41))
     return state
 
 

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conftest import ADMIN_PAT, CLIENT_ID, CLIENT_SECRET, ORG, SERVICE_ACCOUNT, USER, Ansible, Zitadel
+from conftest import ADMIN_PAT, BOB, CLIENT_ID, CLIENT_SECRET, ORG, SERVICE_ACCOUNT, USER, Ansible, Zitadel
 
 PARALLEL = 4
 
@@ -110,6 +110,46 @@ CASES = {
                             'is not a file: give the PEM file of the CA'),
     'org-id-line-break': Case('org_id with a line break (user_metadata)', 'user_metadata',
                               {'user_id': USER, 'key': 'k', 'value': 'v', 'org_id': ORG + '\n1'}, 'org_id'),
+    # Many targets in one task: a bad item is named by its position (and its name when it has one).
+    'item-both-ids': Case('An item of users with both user_id and login_name (user_metadata_bulk)', 'user_metadata_bulk',
+                          {'users': [{'user_id': USER}, {'user_id': BOB, 'login_name': 'bob'}], 'metadata': {'a': '1'}},
+                          'users[1] (bob): give exactly one of user_id and login_name, not both'),
+    'item-no-id': Case('An item of users with neither user_id nor login_name (user_metadata_bulk)', 'user_metadata_bulk',
+                       {'users': [{'user_id': USER}, {'metadata': {'a': '1'}}]},
+                       'users[1]: give exactly one of user_id and login_name (neither is set, or it is empty)'),
+    'item-twice': Case('The same user ID twice in users (user_metadata_bulk)', 'user_metadata_bulk',
+                       {'users': [{'user_id': USER}, {'user_id': BOB}, {'user_id': USER}], 'metadata': {'a': '1'}},
+                       'users[0] (%s) and users[2] (%s) name the same user; list each one once' % (USER, USER)),
+    'item-twice-login': Case('The same login name twice in users, in other case (user_metadata_info)', 'user_metadata_info',
+                             {'users': [{'login_name': 'alice'}, {'login_name': 'ALICE'}]},
+                             'users[0] (alice) and users[1] (ALICE) name the same user; list each one once'),
+    'item-metadata-type': Case('An item of users with a list for metadata with state present (user_metadata_bulk)',
+                               'user_metadata_bulk',
+                               {'users': [{'user_id': USER, 'metadata': {'a': '1'}}, {'user_id': BOB, 'metadata': ['a']}]},
+                               'users[1] (%s): its metadata must be a dictionary of key to value with state=present, not list'
+                               % BOB),
+    'item-unknown-option': Case('An item of users with an unknown option (user_metadata_bulk)', 'user_metadata_bulk',
+                                {'users': [{'user_id': USER, 'team': 'platform'}], 'metadata': {'a': '1'}},
+                                'users[0] (%s): unknown option(s) team; an item takes user_id, login_name, org_id, metadata'
+                                % USER),
+    'item-metadata-info': Case('An item of users with metadata (user_metadata_info)', 'user_metadata_info',
+                               {'users': [{'user_id': USER}, {'user_id': BOB, 'metadata': {'a': '1'}}]},
+                               'users[1] (%s): unknown option(s) metadata; an item takes user_id, login_name, org_id' % BOB),
+    'concurrency-0': Case('concurrency 0 (user_metadata_bulk)', 'user_metadata_bulk',
+                          {'users': [{'user_id': USER}, {'user_id': BOB}], 'metadata': {'a': '1'}, 'concurrency': 0},
+                          'concurrency must be between 1 and 32, not 0'),
+    'concurrency-33': Case('concurrency 33 (user_metadata_info)', 'user_metadata_info',
+                           {'users': [{'user_id': USER}, {'user_id': BOB}], 'concurrency': 33},
+                           'concurrency must be between 1 and 32, not 33'),
+    'users-and-user-id': Case('users together with user_id (user_metadata_bulk)', 'user_metadata_bulk',
+                              {'user_id': USER, 'users': [{'user_id': BOB}], 'metadata': {'a': '1'}},
+                              'parameters are mutually exclusive: user_id|login_name|users'),
+    'org-item-no-id': Case('An item of orgs without org_id (org_metadata_bulk)', 'org_metadata_bulk',
+                           {'orgs': [{'org_id': ORG}, {'metadata': {'a': '1'}}], 'metadata': {'b': '2'}},
+                           'orgs[1]: org_id is required and must be a non-empty string'),
+    'org-item-twice': Case('The same org twice in orgs (org_metadata_info)', 'org_metadata_info',
+                           {'orgs': [{'org_id': ORG}, {'org_id': ORG}]},
+                           'orgs[0] (%s) and orgs[1] (%s) name the same organisation; list each one once' % (ORG, ORG)),
 }
 
 

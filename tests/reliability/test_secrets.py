@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import ADMIN_PAT, CLIENT_ID, CLIENT_SECRET, USER, Ansible, Zitadel, ZitadelServer
-
-BOB = '400000000000000102'
+from conftest import ADMIN_PAT, BOB, CLIENT_ID, CLIENT_SECRET, MISSING_USER, USER, Ansible, Zitadel, ZitadelServer, scratch_user
 READER_PAT = 'it-reader-pat-not-a-secret'
 REJECTED_TOKEN = 'S3cr3t-rejected-token-1'
 LINE_BROKEN_TOKEN = 'S3cr3t-pat-line-1\nS3cr3t-pat-line-2'
 REPLACED_VALUE = 'S3cr3t-replaced-value-1'
 PARALLEL = 4
 CLEAN = 'no secret in output or result at verbosity 0 or -vvvv --diff'
+MASKED = {'value': '<sensitive>', 'value_base64': '<sensitive>'}
+NOT_NAMED = '<not named by the task>'
 
 
 def sensitive(number):
@@ -54,7 +54,13 @@ VARIANTS = (Variant('verbosity 0', USER, 0, False),
 
 @dataclass
 class Case:
-    """args(variant, context) gives the task; success cases name what the server must hold, failures a message fragment."""
+    """args(variant, context) gives the task; success cases name what the server must hold, failures a message fragment.
+
+    steps: further (module, args) tasks run after the first one, in the same variant, each its own playbook.
+    check: for cases that `stored` and `fragment` cannot describe, check(outcomes, stored, variant) returns what
+    went wrong (None when the case did what it meant), and `expected` is the text of its success.
+    faults: (method, path or path(variant), action, options), queued once per variant.
+    """
 
     scenario: str
     module: str
@@ -64,6 +70,9 @@ class Case:
     stored: object = None
     env: dict = field(default_factory=dict)
     faults: tuple = ()
+    steps: tuple = ()
+    check: object = None
+    expected: str = ''
 
 
 def user_key(key, data):
@@ -76,6 +85,61 @@ def org_key(prefix, data):
 
 def user_metadata(variant, key, number, **extra):
     return dict({'user_id': variant.user, 'key': key, 'value': sensitive(number), 'sensitive': True}, **extra)
+
+
+def own(first):
+    """A scratch user of the case alone, one per variant (first, first + 1), so that faults and purges hit only it."""
+    return lambda variant: scratch_user(first + VARIANTS.index(variant))
+
+
+def own_key(first, key, data):
+    return lambda variant: (own(first)(variant), key, data)
+
+
+def own_metadata(first, key, number, **extra):
+    return lambda v, c: dict(user_metadata(v, key, number, **extra), user_id=own(first)(v))
+
+
+def own_search(first):
+    return lambda variant: '/management/v1/users/%s/metadata/_search' % own(first)(variant)
+
+
+def failed_but_stored(fragment, first, key, number):
+    """A task failing as meant while the value of its other target reached the server."""
+    def check(outcomes, stored, variant):
+        outcome = outcomes[-1]
+        if not outcome.failed or fragment not in outcome.msg:
+            return 'failed=%s' % outcome.failed
+        if stored[own(first)(variant)].get(key) != sensitive(number).encode():
+            return '%s not stored' % key
+        return None
+    return check
+
+
+def set_read_purge(first):
+    """Set with sensitive in one task, read with sensitive_keys in the next, purged with sensitive_keys in the last."""
+    def check(outcomes, stored, variant):
+        written, read, purged = outcomes
+        if written.failed or not written.changed:
+            return 'set: failed=%s changed=%s' % (written.failed, written.changed)
+        if read.failed or read.result.get('metadata', {}).get('sec-chain') != MASKED:
+            return 'read: failed=%s, sec-chain not masked' % read.failed
+        if purged.failed or purged.result.get('removed') != ['sec-chain'] or stored[own(first)(variant)] != {'kept': b'plain'}:
+            return 'purge: failed=%s, removed %s' % (purged.failed, purged.result.get('removed'))
+        return None
+    return check
+
+
+def purged_unnamed(first):
+    """A purge of a key the task does not name: removed, and the diff (in diff mode) hides its value."""
+    def check(outcomes, stored, variant):
+        outcome = outcomes[-1]
+        if outcome.failed or outcome.result.get('removed') != ['sec-other'] or stored[own(first)(variant)] != {'kept': b'plain'}:
+            return 'failed=%s, removed %s' % (outcome.failed, outcome.result.get('removed'))
+        if variant.diff and outcome.result.get('diff', {}).get('before', {}).get('sec-other') != NOT_NAMED:
+            return 'diff before: %s' % outcome.result.get('diff', {}).get('before', {}).get('sec-other', 'missing')
+        return None
+    return check
 
 
 USER_PATH = '/management/v1/users/*/metadata/'
@@ -113,14 +177,14 @@ CASES = {
                          lambda v, c: dict(user_metadata(v, 'sec-user', 10, token=None, client_id=CLIENT_ID,
                                                          client_secret=CLIENT_SECRET), user_id='400000000000000999'),
                          (sensitive(10),), fragment='the user does not exist'),
-    'server-error': Case('HTTP 503 with retries 0 and jwt_profile_json as text (user_metadata)', 'user_metadata',
-                         lambda v, c: user_metadata(v, 'sec-503', 11, retries=0, token=None, jwt_profile_json=c['key_json']),
+    'server-error': Case('HTTP 503 on the read, with retries 0 and jwt_profile_json as text (user_metadata)', 'user_metadata',
+                         lambda v, c: own_metadata(21, 'sec-503', 11, retries=0, token=None, jwt_profile_json=c['key_json'])(v, c),
                          (sensitive(11),), fragment='ZITADEL answered HTTP 503',
-                         faults=(('GET', USER_PATH + 'sec-503', 'status', {'status': 503}),)),
-    'timeout': Case('No answer within timeout 0.5 with retries 0 (user_metadata)', 'user_metadata',
-                    lambda v, c: user_metadata(v, 'sec-timeout', 12, retries=0, timeout=0.5), (sensitive(12),),
+                         faults=(('POST', own_search(21), 'status', {'status': 503}),)),
+    'timeout': Case('No answer to the read within timeout 0.5 with retries 0 (user_metadata)', 'user_metadata',
+                    own_metadata(23, 'sec-timeout', 12, retries=0, timeout=0.5), (sensitive(12),),
                     fragment='no answer within the timeout of 0.5 seconds',
-                    faults=(('GET', USER_PATH + 'sec-timeout', 'delay', {'seconds': 2}),)),
+                    faults=(('POST', own_search(23), 'delay', {'seconds': 2}),)),
     'tls': Case('TLS verification failure (org_metadata)', 'org_metadata',
                 lambda v, c: {'api_url': c['tls_url'], 'key': 'sec-tls', 'value': sensitive(13), 'sensitive': True},
                 (sensitive(13),), fragment='TLS verification of'),
@@ -139,6 +203,40 @@ CASES = {
     'line-break-token': Case('Token with a line break (user_metadata)', 'user_metadata',
                              lambda v, c: user_metadata(v, 'sec-line', 18, token=LINE_BROKEN_TOKEN), (sensitive(18),),
                              fragment='token'),
+    'sensitive-keys-bulk': Case('sensitive_keys api_* in a bulk write, other keys shown (user_metadata_bulk)', 'user_metadata_bulk',
+                                lambda v, c: {'user_id': own(25)(v), 'metadata': {'api_token': sensitive(19), 'team': 'platform'},
+                                              'sensitive_keys': ['api_*']},
+                                (sensitive(19),), stored=own_key(25, 'api_token', sensitive(19))),
+    'sensitive-keys-single': Case('sensitive_keys *_password on a single key (user_metadata)', 'user_metadata',
+                                  lambda v, c: {'user_id': own(27)(v), 'key': 'db_password', 'value': sensitive(20),
+                                                'sensitive_keys': ['*_password']},
+                                  (sensitive(20),), stored=own_key(27, 'db_password', sensitive(20))),
+    'items-sensitive': Case('Values inside users[].metadata with sensitive (user_metadata_bulk, 2 users)', 'user_metadata_bulk',
+                            lambda v, c: {'users': [{'user_id': own(29)(v), 'metadata': {'sec-item': sensitive(21)}},
+                                                    {'user_id': own(31)(v), 'metadata': {'sec-item': sensitive(22)}}],
+                                          'metadata': {'sec-shared': sensitive(23)}, 'sensitive': True},
+                            (sensitive(21), sensitive(22), sensitive(23)), stored=own_key(31, 'sec-item', sensitive(22))),
+    'items-sensitive-keys': Case('Values inside users[].metadata with sensitive_keys, one user missing (user_metadata_bulk)',
+                                 'user_metadata_bulk',
+                                 lambda v, c: {'users': [{'user_id': own(33)(v), 'metadata': {'token_a': sensitive(24), 'plain': 'shown'}},
+                                                         {'user_id': MISSING_USER, 'metadata': {'token_a': sensitive(25)}}],
+                                               'sensitive_keys': ['token_*']},
+                                 (sensitive(24), sensitive(25)),
+                                 check=failed_but_stored('1 of 2 users failed', 33, 'token_a', 24),
+                                 expected='failed naming "1 of 2 users failed", the other user\'s value stored'),
+    'set-read-purge': Case('Set with sensitive (user_metadata), read with sensitive_keys (user_metadata_info), purged with '
+                           'sensitive_keys (user_metadata_bulk): three tasks', 'user_metadata',
+                           own_metadata(35, 'sec-chain', 26),
+                           (sensitive(26),),
+                           steps=(('user_metadata_info', lambda v, c: {'user_id': own(35)(v), 'sensitive_keys': ['sec-*']}),
+                                  ('user_metadata_bulk', lambda v, c: {'user_id': own(35)(v), 'metadata': {'kept': 'plain'},
+                                                                       'purge': True, 'sensitive_keys': ['sec-*']})),
+                           check=set_read_purge(35), expected='ok, value stored, read back masked, then purged'),
+    'purge-unnamed': Case('Purge of a value another task set, without sensitive or sensitive_keys (user_metadata_bulk)',
+                          'user_metadata_bulk',
+                          lambda v, c: {'user_id': own(37)(v), 'metadata': {'kept': 'plain'}, 'purge': True},
+                          (sensitive(27),), check=purged_unnamed(37),
+                          expected='ok, purged; the diff names the key without its value'),
 }
 
 
@@ -150,26 +248,34 @@ def tls_server(server_state):
 
 @pytest.fixture(scope='module')
 def runs(server, tls_server, collections, jwt_key, tmp_path_factory):
-    """Every case in both variants, PARALLEL at a time: outcomes by (case, variant name), the server's metadata, the secrets."""
+    """Every case in both variants, PARALLEL at a time: [outcome of each task] by (case, variant name), the server's
+    metadata by user ID (None: the org's), the secrets."""
     zitadel = Zitadel(server)
     zitadel.control('POST', 'reset')
     for user in (USER, BOB):
         zitadel.set_raw({'sec-env': REPLACED_VALUE, 'partial-old': 'kept'}, user=user)
-    for case in CASES.values():
-        for method, path, action, options in case.faults:
-            zitadel.fault(method, path, action, count=len(VARIANTS), **options)
+    for variant in VARIANTS:
+        zitadel.set_raw({'sec-other': sensitive(27)}, user=own(37)(variant))
+        for case in CASES.values():
+            for method, path, action, options in case.faults:
+                zitadel.fault(method, path(variant) if callable(path) else path, action, count=1, **options)
     ansible = Ansible(zitadel, tmp_path_factory.mktemp('secrets'), collections)
     context = {'key_file': str(jwt_key[0]), 'key_json': jwt_key[1], 'tls_url': tls_server.url}
     pending = [(name, variant) for name in CASES for variant in VARIANTS]
     outcomes = {}
+
+    def start(module, args, variant, case):
+        return ansible.start(module, args(variant, context), verbosity=variant.verbosity, diff=variant.diff,
+                             env=dict(case.env, **dict(variant.env)))
     for first in range(0, len(pending), PARALLEL):
-        waiting = [(name, variant, ansible.start(CASES[name].module, CASES[name].args(variant, context),
-                                                 verbosity=variant.verbosity, diff=variant.diff,
-                                                 env=dict(CASES[name].env, **dict(variant.env))))
+        waiting = [(name, variant, start(CASES[name].module, CASES[name].args, variant, CASES[name]))
                    for name, variant in pending[first:first + PARALLEL]]
         for name, variant, wait in waiting:
-            outcomes[name, variant.name] = wait()
-    stored = {owner: zitadel.metadata(owner) for owner in (USER, BOB, None)}
+            outcomes[name, variant.name] = [wait()]
+            for module, args in CASES[name].steps:
+                outcomes[name, variant.name].append(start(module, args, variant, CASES[name])())
+    stored = {user: metadata for user, (metadata, _sequence) in zitadel.users().items()}
+    stored[None] = zitadel.metadata(None)
     return outcomes, stored, secrets(jwt_key[1], zitadel.issued_tokens())
 
 
@@ -204,17 +310,27 @@ def redact(text, found):
     return ' '.join(text[:200].replace('|', '/').split())
 
 
+def expectation(case):
+    if case.check is not None:
+        return case.expected
+    return 'ok, value stored' if case.stored is not None else 'failed naming "%s"' % case.fragment
+
+
 def proof(case, outcomes, stored, found):
-    """'ok, value stored' or 'failed naming ...' when every variant did what the case meant; else what went wrong."""
+    """The expected text when every variant did what the case meant; else what went wrong."""
     for variant in VARIANTS:
-        outcome = outcomes[variant.name]
-        if case.stored is None and not (outcome.failed and case.fragment in outcome.msg):
+        outcome = outcomes[variant.name][-1]
+        if case.check is not None:
+            problem = case.check(outcomes[variant.name], stored, variant)
+            if problem:
+                return '%s: %s, said "%s"' % (variant.name, problem, redact(outcome.msg, found))
+        elif case.stored is None and not (outcome.failed and case.fragment in outcome.msg):
             return '%s: failed=%s, said "%s"' % (variant.name, outcome.failed, redact(outcome.msg, found))
-        if case.stored is not None:
+        elif case.stored is not None:
             owner, key, data = case.stored(variant)
             if outcome.failed or stored[owner].get(key) != data.encode():
                 return '%s: failed=%s, said "%s", %s not stored' % (variant.name, outcome.failed, redact(outcome.msg, found), key)
-    return 'ok, value stored' if case.stored is not None else 'failed naming "%s"' % case.fragment
+    return expectation(case)
 
 
 @pytest.mark.parametrize('name', list(CASES))
@@ -222,9 +338,8 @@ def test_no_secret_in_output(runs, record, name):
     outcomes, stored, found = runs
     case = CASES[name]
     mine = {variant.name: outcomes[name, variant.name] for variant in VARIANTS}
-    leaked = [leak for variant in VARIANTS for leak in leaks(mine[variant.name], variant.name, found)]
-    expected = 'ok, value stored' if case.stored is not None else 'failed naming "%s"' % case.fragment
-    record('Secrets: ' + case.scenario, '%s; %s' % (expected, CLEAN),
+    leaked = [leak for variant in VARIANTS for outcome in mine[variant.name] for leak in leaks(outcome, variant.name, found)]
+    record('Secrets: ' + case.scenario, '%s; %s' % (expectation(case), CLEAN),
            '%s; %s' % (proof(case, mine, stored, found), 'leaked ' + ', '.join(leaked) if leaked else CLEAN))
 
 
@@ -232,6 +347,6 @@ def test_issued_tokens_searched(runs, record):
     """The six cases that exchange credentials got one access token per run, and each token was searched for."""
     outcomes, _stored, found = runs
     issued = {'issued access token': found['issued access token']}
-    leaked = [leak for (_name, where), outcome in outcomes.items() for leak in leaks(outcome, where, issued)]
+    leaked = [leak for (_name, where), tasks in outcomes.items() for outcome in tasks for leak in leaks(outcome, where, issued)]
     record('Secrets: access tokens issued during the runs above', '12 issued; %s' % CLEAN,
            '%d issued; %s' % (len(issued['issued access token']), 'leaked ' + ', '.join(leaked) if leaked else CLEAN))
