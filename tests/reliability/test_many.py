@@ -9,7 +9,6 @@ Every number in a row is read from the server's request log or state, not from t
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 
 import pytest
 
