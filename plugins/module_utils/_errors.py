@@ -102,8 +102,9 @@ class ZitadelApiError(ZitadelError):
 
     @property
     def is_routing_not_found(self):
-        """The gateway found no route: a 404 without a ZITADEL error id, not a missing object."""
-        return self.status == 404 and self.error_id is None
+        """The gateway found no route: a 404 without a ZITADEL error id, not a missing object (a handler's 404 always
+        carries one). Older gateways answer a known path with another method 501 (405 since v2.55), also without id."""
+        return self.status in (404, 405, 501) and self.error_id is None
 
     def facts(self):
         return {'status': self.status, 'error_id': self.error_id, 'grpc_code': self.code}
@@ -134,8 +135,8 @@ class ZitadelApiError(ZitadelError):
                     'values over more tasks, or raise the gRPC message size limit of the ZITADEL installation.'
                     % self._server_ref())
         if self.is_routing_not_found:
-            return ('ZITADEL has no such endpoint (HTTP 404 for %s %s). Check that api_url is the root URL of the '
-                    'ZITADEL API.' % (self.method, self.path))
+            return ('ZITADEL has no such endpoint (HTTP %s for %s %s). Check that api_url is the root URL of the '
+                    'ZITADEL API.%s' % (self.status, self.method, self.path, ' ' + ctx.missing_route_hint if ctx and ctx.missing_route_hint else ''))
         if self.status == 400 and self.code == INVALID_ARGUMENT:
             return 'ZITADEL rejected the request as invalid (%s).' % self._server_ref()
         return 'ZITADEL answered %s.' % self._server_ref()
@@ -154,11 +155,12 @@ class ZitadelApiError(ZitadelError):
 class ErrorContext:
     """What was being done, to which object, and which permission it needs."""
 
-    def __init__(self, action, target, permission, org_description):
+    def __init__(self, action, target, permission, org_description, missing_route_hint=''):
         self.action = action
         self.target = target
         self.permission = permission
         self.org_description = org_description
+        self.missing_route_hint = missing_route_hint
 
 
 class PartialApplyError(ZitadelError):

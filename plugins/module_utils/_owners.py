@@ -25,8 +25,10 @@ class User:
     """A user, named by ID or by login name; its organisation is given, or comes from ZITADEL's answer."""
 
     kind = 'user'
+    noun = 'user'
     read_permission = 'user.read'
     write_permission = 'user.write'
+    check_hint = 'Check user_id, and set org_id to the organisation the user belongs to.'
 
     def __init__(self, user_id=None, login_name=None, org_id=None):
         check_header_value('org_id', org_id)
@@ -34,6 +36,7 @@ class User:
         self.login_name = login_name
         self.org_id = org_id
         self.org_given = bool(org_id)
+        self.found = False  # shown by a search of ZITADEL's users
 
     @property
     def name(self):
@@ -52,6 +55,7 @@ class User:
     def resolve(self, user_id, org_id):
         """The ID and organisation ZITADEL found for the login name; a given org_id stays."""
         self.user_id = user_id
+        self.found = True
         if not self.org_given:
             check_header_value('org_id', org_id)
             self.org_id = org_id
@@ -67,12 +71,15 @@ class Organisation:
     """An organisation by ID, or the service account's own one."""
 
     kind = 'org'
+    noun = 'organisation'
     read_permission = 'org.read'
     write_permission = 'org.write'
+    check_hint = 'Check org_id.'
 
     def __init__(self, org_id=None):
         check_header_value('org_id', org_id)
         self.org_id = org_id
+        self.found = False
 
     @property
     def name(self):

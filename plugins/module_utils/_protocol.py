@@ -15,6 +15,9 @@ import base64
 
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ErrorContext, PartialApplyError, ZitadelApiError, ZitadelError
 
+PAGE_SIZE = 1000  # ZITADEL's default maximum list limit (MaxQueryLimit)
+DEFAULT_QUERY_LIMIT = 100
+
 # grpc-go's default message size limit between ZITADEL's REST gateway and its gRPC server. Requests
 # are kept under it with room for the path, headers and field tags.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -99,11 +102,37 @@ class Target:
         self.api.remove(self.owner, keys)
 
 
+class Listing:
+    """How one kind of list request pages: the request field of offset and limit, the answer's items and total."""
+
+    def __init__(self, paging, items, total):
+        self.paging = paging
+        self.items = items
+        self.total = total
+
+    def body(self, body, offset, limit):
+        return dict(body, **{self.paging: {'offset': str(offset), 'limit': limit}})
+
+    def read(self, answer):
+        """(items, total) of one answer."""
+        return answer.get(self.items) or [], int((answer.get(self.total[0]) or {}).get(self.total[1]) or 0)
+
+
 class Protocol:
-    """Base of the protocol classes: error context and the removal that tolerates keys already gone."""
+    """Base of the protocol classes: error context, paginated lists, and the removal that tolerates keys already gone.
+
+    A protocol also answers which of some owners ZITADEL does not show to the credentials (missing), since
+    a missing user or organisation may read like one without metadata.
+    """
+
+    # What to do when a route of this protocol does not exist on the server.
+    missing_route_hint = ''
 
     def __init__(self, client):
         self.client = client
+        # The page size that works on this server; it shrinks, for every owner, when an answer exceeds the
+        # message size limit or the server's maximum list limit is lower than ZITADEL's default.
+        self.page_size = PAGE_SIZE
 
     def target(self, owner):
         return Target(self, owner)
@@ -139,9 +168,39 @@ class Protocol:
         try:
             return self.client.request(method, path, body=body, org_id=org_id, params=params)
         except ZitadelApiError as err:
-            raise err.with_context(ErrorContext(action, owner.description, permission, owner.org_description)) from None
+            context = ErrorContext(action, owner.description, permission, owner.org_description, self.missing_route_hint)
+            raise err.with_context(context) from None
+
+    def _search(self, owner, action, permission, path, body, org_id, listing):
+        """(every item, the total of the first answer) of a paginated search; shrinks the page when the server refuses its size.
+
+        A limit of 0 is the server's own default, whatever an operator set its maximum to.
+        """
+        items, offset, first_total = [], 0, None
+        while True:
+            limit = self.page_size
+            try:
+                answer = self._call(owner, action, permission, 'POST', path, listing.body(body, offset, limit), org_id)
+            except ZitadelApiError as err:
+                if err.is_message_too_large and limit != 1:
+                    self.page_size = smaller_page(limit, DEFAULT_QUERY_LIMIT)
+                elif err.error_id == LIMIT_EXCEEDED and limit:
+                    self.page_size = 0
+                else:
+                    raise
+                continue
+            page, total = listing.read(answer)
+            first_total = total if first_total is None else first_total
+            items.extend(page)
+            offset += len(page)
+            if not page or offset >= total:
+                return items, first_total
 
     def list(self, owner, keys=None, prefix=None):
+        raise NotImplementedError
+
+    def missing(self, owners):
+        """The owners ZITADEL does not show to the credentials: they do not exist, or may not be read."""
         raise NotImplementedError
 
     def _remove(self, owner, keys):

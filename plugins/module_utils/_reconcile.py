@@ -232,8 +232,8 @@ def reconcile(*, api, jobs, codec, check_mode, masking, purge=False, purge_exclu
 
     outcomes = run_all(jobs, work, concurrency)
     if check_mode:
-        _confirm_users(api, [(o, o.item.owner) for o in outcomes if not o.error and o.item.plan.changed and not o.item.plan.current],
-                       'predict a change')
+        _confirm_owners(api, [(o, o.item.owner) for o in outcomes if not o.error and o.item.plan.changed and not o.item.plan.current],
+                        'predict a change')
     return [_change_report(outcome, codec, masking) for outcome in outcomes]
 
 
@@ -247,7 +247,7 @@ def read(*, api, owners, codec, masking, keys=None, prefix=None, concurrency=1):
 
     outcomes = run_all(owners, work, concurrency)
     if keys != []:
-        _confirm_users(api, [(o, o.item) for o in outcomes if not o.error and not o.result], 'read metadata')
+        _confirm_owners(api, [(o, o.item) for o in outcomes if not o.error and not o.result], 'read metadata')
     reports = []
     for outcome in outcomes:
         report = dict(outcome.item.facts(), failed=bool(outcome.error))
@@ -273,26 +273,26 @@ def find_owners(api, owners):
     check_distinct([owner for owner in owners if owner.kind == 'user'])
 
 
-def _confirm_users(api, candidates, action):
-    """ZITADEL reads a missing user like one without metadata: check, in one batch, that such users exist.
+def _confirm_owners(api, candidates, action):
+    """ZITADEL may read an owner it does not show like one without metadata: check, in one batch, that such owners exist.
 
-    candidates: (outcome, owner) pairs. A user found by login name exists; organisations are checked
-    by ZITADEL's authorisation.
+    candidates: (outcome, owner) pairs. An owner found by name was shown by ZITADEL already.
     """
-    by_id = [(outcome, owner) for outcome, owner in candidates if owner.kind == 'user' and not owner.login_name]
-    if not by_id:
+    unconfirmed = [(outcome, owner) for outcome, owner in candidates if not owner.found]
+    if not unconfirmed:
         return
     try:
-        missing = api.missing_users([owner for _outcome, owner in by_id])
+        missing = api.missing([owner for _outcome, owner in unconfirmed])
     except ZitadelError as exc:
-        for outcome, _owner in by_id:
+        for outcome, _owner in unconfirmed:
             outcome.error = exc
         return
-    missing = {id(user) for user in missing}
-    for outcome, owner in by_id:
+    missing = {id(owner) for owner in missing}
+    for outcome, owner in unconfirmed:
         if id(owner) in missing:
-            outcome.error = ZitadelError('Could not %s on %s: the user does not exist in %s. Check user_id, and set org_id '
-                                         'to the organisation the user belongs to.' % (action, owner.description, owner.org_description))
+            outcome.error = ZitadelError('Could not %s on %s: ZITADEL does not show this %s to the credentials, so it does not '
+                                         'exist or the service account lacks %s on it. %s'
+                                         % (action, owner.description, owner.noun, owner.read_permission, owner.check_hint))
 
 
 def _change_report(outcome, codec, masking):

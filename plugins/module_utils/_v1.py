@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelApiError
 from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation
 from ansible_collections.community.zitadel.plugins.module_utils._protocol import (
-    LIMIT_EXCEEDED,
+    PAGE_SIZE,
+    Listing,
     PartialWrite,
     Protocol,
     chunk_by_size,
@@ -19,11 +19,9 @@ from ansible_collections.community.zitadel.plugins.module_utils._protocol import
     describe_keys,
     encode_value,
     key_size,
-    smaller_page,
 )
 
-PAGE_SIZE = 1000  # ZITADEL's default maximum list limit (MaxQueryLimit)
-DEFAULT_QUERY_LIMIT = 100
+LISTING = Listing('query', 'result', ('details', 'totalResult'))
 USERS_PATH = '/management/v1/users/_search'
 # The single-key POST and DELETE routes cannot address these keys: `_bulk` and `_search` are shadowed
 # by the bulk and list routes, a `/` (even as %2F) adds a path segment, and `.` and `..` are dot
@@ -39,11 +37,7 @@ class V1Metadata(Protocol):
     """Management API v1: user metadata under /management/v1/users/{id}/metadata, the context organisation's under
     /management/v1/metadata; x-zitadel-orgid names the organisation of the user, or the organisation itself."""
 
-    def __init__(self, client):
-        super().__init__(client)
-        # The page size that works on this server; it shrinks, for every owner, when an answer exceeds the
-        # message size limit or the server's maximum list limit is lower than ZITADEL's default.
-        self.page_size = PAGE_SIZE
+    missing_route_hint = 'This server lacks the Management API v1 metadata routes: set api_version to auto or v2.'
 
     def list(self, owner, keys=None, prefix=None):
         """All entries as {key: bytes}, optionally only exact keys or a key prefix; paginated."""
@@ -53,10 +47,9 @@ class V1Metadata(Protocol):
             queries = [{'keyQuery': {'key': prefix, 'method': 'TEXT_QUERY_METHOD_STARTS_WITH'}}]
         else:
             queries = []
-        entries = {}
-        for item in self._search(owner, 'list metadata', owner.read_permission, self._base_path(owner) + '/_search',
-                                 {'queries': queries}, owner.org_id):
-            entries[item['key']] = decode_value(item.get('value'))
+        items, _total = self._search(owner, 'list metadata', owner.read_permission, self._base_path(owner) + '/_search',
+                                     {'queries': queries}, owner.org_id, LISTING)
+        entries = {item['key']: decode_value(item.get('value')) for item in items}
         if keys is not None:
             wanted = set(keys)
             entries = {k: v for k, v in entries.items() if k in wanted}
@@ -109,10 +102,13 @@ class V1Metadata(Protocol):
                 missing.extend(wanted.values())
         return missing
 
-    def missing_users(self, users):
-        """The users (named by ID) that do not exist in their organisation: one ListUsers per organisation and 1000 IDs."""
+    def missing(self, owners):
+        """Users (named by ID) absent from their organisation: one ListUsers per organisation and 1000 IDs.
+
+        Organisations are never missing here: v1 answers an error for one that does not exist or may not be read.
+        """
         missing = []
-        for org_id, group in _by_org(users):
+        for org_id, group in _by_org([owner for owner in owners if owner.kind == 'user']):
             for chunk in _chunks(group, PAGE_SIZE):
                 query = {'inUserIdsQuery': {'userIds': [user.user_id for user in chunk]}}
                 found = {item['id'] for item in self._search_users(org_id, 'check that the users exist', [query])}
@@ -121,29 +117,7 @@ class V1Metadata(Protocol):
 
     def _search_users(self, org_id, action, queries):
         body = {'queries': queries if len(queries) == 1 else [{'orQuery': {'queries': queries}}]}
-        return self._search(Organisation(org_id), action, 'user.read', USERS_PATH, body, org_id)
-
-    def _search(self, owner, action, permission, path, body, org_id):
-        """Every item of a paginated v1 search; shrinks the page when the server refuses its size."""
-        offset = 0
-        while True:
-            limit = self.page_size
-            try:
-                answer = self._call(owner, action, permission, 'POST', path,
-                                    dict(body, query={'offset': str(offset), 'limit': limit}), org_id)
-            except ZitadelApiError as err:
-                if err.is_message_too_large and limit != 1:
-                    self.page_size = smaller_page(limit, DEFAULT_QUERY_LIMIT)
-                elif err.error_id == LIMIT_EXCEEDED and limit:
-                    self.page_size = 0  # the server's own maximum, whatever an operator set it to
-                else:
-                    raise
-                continue
-            page = answer.get('result') or []
-            yield from page
-            offset += len(page)
-            if not page or offset >= int((answer.get('details') or {}).get('totalResult') or 0):
-                return
+        return self._search(Organisation(org_id), action, 'user.read', USERS_PATH, body, org_id, LISTING)[0]
 
     @staticmethod
     def _base_path(owner):

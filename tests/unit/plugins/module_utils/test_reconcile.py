@@ -118,13 +118,13 @@ class FakeApi:
                 missing.append(owner)
         return missing
 
-    def missing_users(self, users):
+    def missing(self, owners):
         with self.lock:
-            self.calls.append(('missing_users', None, [u.user_id for u in users]))
-        error = self.fail.get(('missing_users', None))
+            self.calls.append(('missing', None, [o.user_id if o.kind == 'user' else o.org_id for o in owners]))
+        error = self.fail.get(('missing', None))
         if error:
             raise error
-        return [owner for owner in users if owner.user_id not in self.existing]
+        return [owner for owner in owners if owner.kind == 'user' and owner.user_id not in self.existing]
 
     def operations(self, *names):
         return [call for call in self.calls if call[0] in names]
@@ -570,11 +570,12 @@ def test_check_mode_existence_check_is_one_batch():
     jobs = [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'}), job(user('3'), {'a': 'x'}),
             job(user(login_name='alice'), {'a': 'x'}), job(Organisation('9'), {'a': 'x'}), job(user('4'), ['a'], state='absent')]
     reports = run(api, jobs, check_mode=True, concurrency=3)
-    assert api.operations('missing_users') == [('missing_users', None, ['1', '3'])], \
-        'only users by ID that read empty and would change: one request for all of them'
+    assert api.operations('missing') == [('missing', None, ['1', '3', '9'])], \
+        'only owners not found by name that read empty and would change: one call for all of them'
     assert [r['failed'] for r in reports] == [False, False, True, False, False, False]
-    assert reports[2]['msg'] == ("Could not predict a change on user 3 in %s: the user does not exist in %s. Check user_id, and set "
-                                 "org_id to the organisation the user belongs to." % (OWN, OWN))
+    assert reports[2]['msg'] == ("Could not predict a change on user 3 in %s: ZITADEL does not show this user to the credentials, so "
+                                 "it does not exist or the service account lacks user.read on it. Check user_id, and set org_id to "
+                                 "the organisation the user belongs to." % OWN)
     assert not reports[2]['changed'] and reports[2]['added'] == []
     assert api.writes() == []
 
@@ -582,13 +583,13 @@ def test_check_mode_existence_check_is_one_batch():
 def test_no_existence_check_outside_check_mode():
     api = FakeApi()
     run(api, [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'})])
-    assert api.operations('missing_users') == []
+    assert api.operations('missing') == []
 
 
 def test_a_failed_existence_check_fails_its_candidates():
     api = FakeApi()
     api.entries['2'] = {'a': b'old'}
-    api.fail[('missing_users', None)] = ZitadelApiError(403, 'POST', '/management/v1/users/_search', code=7, error_id='AUTH-5mWD2')
+    api.fail[('missing', None)] = ZitadelApiError(403, 'POST', '/management/v1/users/_search', code=7, error_id='AUTH-5mWD2')
     reports = run(api, [job(user('1'), {'a': 'x'}), job(user('2'), {'a': 'x'})], check_mode=True)
     assert [r['failed'] for r in reports] == [True, False] and reports[0]['status'] == 403
 
@@ -609,7 +610,7 @@ def test_an_unknown_login_name_fails_before_any_write():
     with pytest.raises(ZitadelError) as info:
         run(api, jobs)
     assert str(info.value).startswith("No user has the login name 'Nobody' in organisation 5. Nothing was written.")
-    assert api.operations('list', 'set', 'remove', 'missing_users') == []
+    assert api.operations('list', 'set', 'remove', 'missing') == []
 
 
 def test_a_login_name_of_a_user_also_named_by_id_fails():
@@ -655,13 +656,13 @@ def test_read_checks_keys_before_any_request():
     assert api.calls == []
 
 
-def test_read_confirms_users_that_read_empty_in_one_batch():
+def test_read_confirms_owners_that_read_empty_in_one_batch():
     api = FakeApi(users=('1', '2'))
     api.entries['2'] = {'a': b'x'}
     reports = read(api=api, owners=[user('1'), user('2'), user('3'), Organisation('9')], codec=TEXT, masking=CLEAR, concurrency=4)
-    assert api.operations('missing_users') == [('missing_users', None, ['1', '3'])]
+    assert api.operations('missing') == [('missing', None, ['1', '3', '9'])]
     assert [r['failed'] for r in reports] == [False, False, True, False]
-    assert reports[2]['metadata'] == {} and reports[2]['msg'].startswith('Could not read metadata on user 3 in %s: the user does not exist'
+    assert reports[2]['metadata'] == {} and reports[2]['msg'].startswith('Could not read metadata on user 3 in %s: ZITADEL does not show this user'
                                                                          % OWN)
 
 

@@ -376,7 +376,7 @@ def test_find_users_needs_user_read_in_the_organisation():
 def test_missing_users_by_id_in_batches_per_organisation():
     users = [User('%d' % i, org_id='A') for i in range(1500)] + [User('x'), User('y')]
     directory = UserDirectory([('%d' % i, 'A', ['n%d' % i]) for i in range(1, 1500)] + [('y', 'own', ['y'])])
-    missing = V1Metadata(directory).missing_users(users)
+    missing = V1Metadata(directory).missing(users)
     assert [u.user_id for u in missing] == ['0', 'x']
     assert [(org, len(body['queries'][0]['inUserIdsQuery']['userIds'])) for org, body in directory.calls] == \
         [('A', 1000), ('A', 500), (None, 2)]
@@ -385,7 +385,7 @@ def test_missing_users_by_id_in_batches_per_organisation():
 
 def test_no_users_no_request():
     client = FakeClient()
-    assert V1Metadata(client).find_users([]) == [] and V1Metadata(client).missing_users([]) == [] and client.calls == []
+    assert V1Metadata(client).find_users([]) == [] and V1Metadata(client).missing([]) == [] and client.calls == []
 
 
 # page size

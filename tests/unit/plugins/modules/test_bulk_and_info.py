@@ -147,7 +147,7 @@ def test_info_masks_sensitive_keys(zitadel, run_module):
 
 def test_info_of_a_user_that_does_not_exist_fails(zitadel, run_module):
     result = run_module(user_metadata_info, {'user_id': MISSING})
-    assert result['failed'] and 'Could not read metadata on user %s in %s: the user does not exist' % (MISSING, OWN) in result['msg']
+    assert result['failed'] and 'Could not read metadata on user %s in %s: ZITADEL does not show this user' % (MISSING, OWN) in result['msg']
     assert zitadel.user_searches() == [(None, [{'inUserIdsQuery': {'userIds': [MISSING]}}])]
 
 

@@ -101,7 +101,7 @@ def test_check_mode_checks_users_without_metadata_in_one_request(zitadel, run_mo
     assert zitadel.user_searches() == [(None, [{'inUserIdsQuery': {'userIds': [USER, MISSING]}}])], \
         'one ListUsers for the users that read empty; a user with metadata exists'
     assert [entry['failed'] for entry in result['users']] == [False, True, False]
-    assert 'Could not predict a change on user %s in %s: the user does not exist' % (MISSING, OWN) in result['msg']
+    assert 'Could not predict a change on user %s in %s: ZITADEL does not show this user' % (MISSING, OWN) in result['msg']
 
 
 def test_unknown_login_name_fails_the_task_before_any_write(zitadel, run_module):

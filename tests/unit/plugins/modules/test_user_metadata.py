@@ -190,7 +190,7 @@ def test_permission_error_names_the_permission(zitadel, run_module):
 
 def test_check_mode_confirms_that_a_user_without_metadata_exists(zitadel, run_module):
     result = run_module(user_metadata, {'user_id': MISSING, 'key': 'team', 'value': 'x', '_ansible_check_mode': True})
-    assert result['failed'] and 'Could not predict a change on user %s in %s: the user does not exist' % (MISSING, OWN) in result['msg']
+    assert result['failed'] and 'Could not predict a change on user %s in %s: ZITADEL does not show this user' % (MISSING, OWN) in result['msg']
     assert zitadel.user_searches() == [(None, [{'inUserIdsQuery': {'userIds': [MISSING]}}])] and zitadel.writes() == []
     result = run_module(user_metadata, {'user_id': USER, 'key': 'team', 'value': 'x', '_ansible_check_mode': True})
     assert result['changed'] and not result.get('failed')
