@@ -20,10 +20,13 @@ options:
     required: true
   org_id:
     description:
-      - ID of the organisation the request acts in, sent as the C(x-zitadel-orgid) header.
-      - Users are looked up inside this organisation; org metadata modules act on it.
+      - ID of the organisation. The organisation metadata modules act on it; for the user modules it is the users'
+        organisation.
+      - With the v1 API it is sent as the C(x-zitadel-orgid) header, and users are looked up inside it. The v2 API
+        finds a user in any organisation, so there it only narrows the search of login names; it is never sent
+        as a header, which v2 would check against every call.
       - If not set, the value of the E(ZITADEL_ORG_ID) environment variable is used; if that is not set either,
-        ZITADEL uses the organisation of the service account.
+        the organisation of the service account is meant.
     type: str
   validate_certs:
     description:
@@ -51,6 +54,21 @@ options:
       - If not set, the value of the E(ZITADEL_RETRIES) environment variable is used.
     type: int
     default: 3
+  api_version:
+    description:
+      - Which ZITADEL API serves the metadata.
+      - V(v2) uses the v2 user and organisation services (ZITADEL v4.0 and later; organisation metadata v4.7 and
+        later). V(v1) uses the Management API v1, which every release serves and ZITADEL marks deprecated.
+      - V(auto) sends each request to the v2 routes first and keeps to them when the server has them, at no extra
+        cost. A server that lacks a route family answers its first request with "not found", which costs one
+        request per task and missing family (user v2, organisation v2, organisation v2beta); the task then uses
+        v2beta (organisations on ZITADEL v4.0 to v4.6), else v1.
+      - With V(v2) and V(auto), an organisation given by neither O(org_id) nor a name is looked up once per task
+        (v1 C(GET /management/v1/orgs/me)), since the v2 routes need its ID.
+      - If not set, the value of the E(ZITADEL_API_VERSION) environment variable is used.
+    type: str
+    choices: [auto, v1, v2]
+    default: auto
   http_agent:
     description:
       - The C(User-Agent) header of the requests.

@@ -120,17 +120,32 @@ options:
 options:
   user_id:
     description:
-      - ID of the user. The user must belong to the organisation given by O(org_id) (or to the service account's
-        own organisation when O(org_id) is not set).
+      - ID of the user. With the v1 API (O(api_version)) the user must belong to the organisation given by O(org_id)
+        (or to the service account's own organisation when O(org_id) is not set); the v2 API finds it in any.
       - A single user is given by exactly one of O(user_id) and O(login_name).
     type: str
   login_name:
     description:
-      - Login name of the user, for example V(alice@acme.example.com), compared ignoring case. The user is searched
-        in the organisation given by O(org_id) (or the service account's own one); its organisation is taken from
+      - Login name of the user, for example V(alice@acme.example.com), compared ignoring case. The v2 API searches
+        every organisation the credentials may read (only O(org_id) when it is given); the v1 API searches the
+        organisation given by O(org_id), or the service account's own one. The user's organisation is taken from
         ZITADEL's answer.
       - Whether login names end in the organisation's domain depends on the organisation's domain policy.
       - Many login names of one task are looked up together, one request per organisation and 1000 names.
+    type: str
+'''
+
+    # The organisation of the organisation modules; the argspec is ORG_ARGSPEC in module_utils/_module.py.
+    ORG = r'''
+options:
+  org_name:
+    description:
+      - Name of the organisation, compared ignoring case, instead of O(org_id). It is looked up through the v2
+        organisation search, among the organisations the credentials may read (C(org.read)), so it needs
+        O(api_version) V(auto) or V(v2).
+      - An O(org_id) from the E(ZITADEL_ORG_ID) environment variable yields to it; O(org_id) in the task conflicts
+        with it.
+      - Many names of one task are looked up together: one request for one name, else one per 1000 organisations.
     type: str
 '''
 
@@ -191,17 +206,20 @@ options:
 options:
   orgs:
     description:
-      - Many organisations in one task, each with its C(org_id) and optionally its own C(metadata). O(encoding),
-        O(state), O(purge), O(purge_exclude) and O(sensitive) apply to every item.
+      - Many organisations in one task, each given by exactly one of C(org_id) and C(org_name), optionally with its
+        own C(metadata). O(encoding), O(state), O(purge), O(purge_exclude) and O(sensitive) apply to every item.
       - A failing organisation does not stop the others; the task then fails after all of them ran, names the
         failed ones, and still returns RV(orgs) and RV(summary).
+      - Mutually exclusive with O(org_name).
     type: list
     elements: dict
     suboptions:
       org_id:
         description: ID of the organisation.
         type: str
-        required: true
+      org_name:
+        description: Name of the organisation (see O(org_name)).
+        type: str
       metadata:
         description: This organisation's keys, added to O(metadata) (a key here wins).
         type: raw
@@ -212,15 +230,18 @@ options:
 options:
   orgs:
     description:
-      - Many organisations in one task, each given by its C(org_id). O(keys), O(prefix) and O(encoding) apply to every
-        item.
+      - Many organisations in one task, each given by exactly one of C(org_id) and C(org_name). O(keys), O(prefix) and
+        O(encoding) apply to every item.
       - A failing organisation does not stop the others; the task then fails after all of them ran, names the
         failed ones, and still returns RV(orgs).
+      - Mutually exclusive with O(org_name).
     type: list
     elements: dict
     suboptions:
       org_id:
         description: ID of the organisation.
         type: str
-        required: true
+      org_name:
+        description: Name of the organisation (see O(org_name)).
+        type: str
 '''

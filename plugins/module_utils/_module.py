@@ -14,7 +14,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_HTTP_AGENT, REQUESTS_IMPORT_ERROR
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError, ZitadelError
 from ansible_collections.community.zitadel.plugins.module_utils._options import metadata_api
-from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, named, org_items, user, user_items
+from ansible_collections.community.zitadel.plugins.module_utils._owners import named, org_items, organisation, user, user_items
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import (
     Codec,
     Masking,
@@ -35,6 +35,7 @@ CONNECTION_ARGSPEC = {
     'timeout': {'type': 'float', 'default': 30, 'fallback': (env_fallback, ['ZITADEL_TIMEOUT'])},
     'retries': {'type': 'int', 'default': 3, 'fallback': (env_fallback, ['ZITADEL_RETRIES'])},
     'http_agent': {'type': 'str', 'default': DEFAULT_HTTP_AGENT, 'fallback': (env_fallback, ['ZITADEL_HTTP_AGENT'])},
+    'api_version': {'type': 'str', 'choices': ['auto', 'v1', 'v2'], 'default': 'auto', 'fallback': (env_fallback, ['ZITADEL_API_VERSION'])},
 }
 
 # Documented in doc_fragments/auth.py. The environment variables are read by _auth.select_auth,
@@ -53,10 +54,13 @@ MASKING_ARGSPEC = {'sensitive_keys': {'type': 'list', 'elements': 'str', 'defaul
 # Documented in doc_fragments/metadata.py (USER); the user of the single-user forms.
 USER_ARGSPEC = {'user_id': {'type': 'str'}, 'login_name': {'type': 'str'}}
 
+# Documented in doc_fragments/metadata.py (ORG); the organisation of the single-organisation forms.
+ORG_ARGSPEC = {'org_name': {'type': 'str'}}
+
 # Documented in doc_fragments/metadata.py (USERS, ORGS); many targets in one task.
 CONCURRENCY_ARGSPEC = {'concurrency': {'type': 'int', 'default': 8}}
 USERS_ARGSPEC = dict(CONCURRENCY_ARGSPEC, users={'type': 'list', 'elements': 'dict'})
-ORGS_ARGSPEC = dict(CONCURRENCY_ARGSPEC, orgs={'type': 'list', 'elements': 'dict'})
+ORGS_ARGSPEC = dict(CONCURRENCY_ARGSPEC, **ORG_ARGSPEC, orgs={'type': 'list', 'elements': 'dict'})
 
 # Documented in doc_fragments/metadata.py; the options of every write module.
 VALUE_ARGSPEC = {
@@ -133,6 +137,7 @@ class _AnsibleModule(AnsibleModule):
 
     def _load_params(self):
         super()._load_params()
+        self.given = {name for name, value in self.params.items() if value is not None}  # before defaults and environment
         sensitive = boolean(self.params.get('sensitive', False), strict=False)
         if sensitive:
             for name in self.masked_options:
@@ -177,9 +182,11 @@ class ZitadelModule:
             if params.get('users') is None:
                 return None, [(named('the task', user, params['user_id'], params['login_name'], params['org_id']), None, None)]
             return 'users', user_items(params['users'], params['org_id'], with_metadata)
-        if params.get('orgs') is None:
-            return None, [(Organisation(params['org_id']), None, None)]
-        return 'orgs', org_items(params['orgs'], with_metadata)
+        if params.get('orgs') is not None:
+            return 'orgs', org_items(params['orgs'], with_metadata)
+        # org_name names the organisation; an org_id from ZITADEL_ORG_ID then yields to it.
+        org_id = params['org_id'] if 'org_id' in self.ansible.given or not params.get('org_name') else None
+        return None, [(named('the task', organisation, org_id, params.get('org_name')), None, None)]
 
     def reconcile(self, targets, shared, state):
         """Bring the targets to `shared` metadata merged with each one's own; the result of a write module."""

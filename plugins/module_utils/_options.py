@@ -10,8 +10,13 @@ from __future__ import annotations
 import os
 
 from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES, select_auth
+from ansible_collections.community.zitadel.plugins.module_utils._auto import AutoMetadata
 from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_POOL_SIZE, ZitadelClient
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError
 from ansible_collections.community.zitadel.plugins.module_utils._v1 import V1Metadata
+from ansible_collections.community.zitadel.plugins.module_utils._v2 import V2Metadata
+
+PROTOCOLS = {'auto': AutoMetadata, 'v1': V1Metadata, 'v2': V2Metadata}
 
 
 def client_from_options(get_option, environ=None, pool_size=DEFAULT_POOL_SIZE):
@@ -28,5 +33,8 @@ def client_from_options(get_option, environ=None, pool_size=DEFAULT_POOL_SIZE):
 
 
 def metadata_api(get_option, environ=None, concurrency=DEFAULT_POOL_SIZE):
-    """The metadata protocol for the server the options name: the one factory modules and plugins call."""
-    return V1Metadata(client_from_options(get_option, environ, pool_size=concurrency))
+    """The metadata protocol for the server and api_version the options name: the one factory modules and plugins call."""
+    version = get_option('api_version') or 'auto'
+    if version not in PROTOCOLS:
+        raise ZitadelConfigError('api_version must be one of %s, not %r.' % (', '.join(PROTOCOLS), version))
+    return PROTOCOLS[version](client_from_options(get_option, environ, pool_size=concurrency))

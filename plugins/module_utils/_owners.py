@@ -68,31 +68,50 @@ class User:
 
 
 class Organisation:
-    """An organisation by ID, or the service account's own one."""
+    """An organisation by ID, by name, or the service account's own one; a name or no ID is resolved by the protocol."""
 
     kind = 'org'
     noun = 'organisation'
     read_permission = 'org.read'
     write_permission = 'org.write'
-    check_hint = 'Check org_id.'
+    check_hint = 'Check org_id or org_name.'
 
-    def __init__(self, org_id=None):
+    def __init__(self, org_id=None, org_name=None):
         check_header_value('org_id', org_id)
         self.org_id = org_id
-        self.found = False
+        self.org_name = org_name
+        self.own = not (org_id or org_name)
+        self.found = False  # shown by a search of ZITADEL's organisations
 
     @property
     def name(self):
+        if self.org_name:
+            return 'organisation %s (%s)' % (self.org_name, self.org_id) if self.org_id else 'organisation %s' % self.org_name
+        if self.own and self.org_id:
+            return "the service account's own organisation (%s)" % self.org_id
         return _org_description(self.org_id)
 
-    org_description = description = name
+    @property
+    def org_description(self):
+        return self.name
+
+    description = org_description
+
+    def resolve(self, org_id):
+        """The ID ZITADEL found for the name, or for the service account's own organisation."""
+        check_header_value('org_id', org_id)
+        self.org_id = org_id
+        self.found = True
 
     def facts(self):
-        return {'org_id': self.org_id}
+        facts = {'org_id': self.org_id}
+        if self.org_name:
+            facts['org_name'] = self.org_name
+        return facts
 
 
 USER_FIELDS = ('user_id', 'login_name', 'org_id')
-ORG_FIELDS = ('org_id',)
+ORG_FIELDS = ('org_id', 'org_name')
 
 
 def user(user_id=None, login_name=None, org_id=None):
@@ -101,6 +120,13 @@ def user(user_id=None, login_name=None, org_id=None):
         raise ZitadelConfigError('give exactly one of user_id and login_name%s.'
                                  % (', not both' if user_id else ' (neither is set, or it is empty)'))
     return User(user_id=user_id, login_name=login_name, org_id=org_id)
+
+
+def organisation(org_id=None, org_name=None):
+    """An organisation given by at most one of org_id and org_name (neither: the service account's own)."""
+    if org_id and org_name:
+        raise ZitadelConfigError('give one of org_id and org_name, not both.')
+    return Organisation(org_id=org_id or None, org_name=org_name or None)
 
 
 def user_items(items, default_org_id=None, with_metadata=True):
@@ -125,19 +151,21 @@ def org_items(items, with_metadata=True):
     parsed = []
     seen = {}
     for index, item in enumerate(_items(items, 'orgs', ORG_FIELDS + ('metadata',) * with_metadata)):
-        where = _where('orgs', index, item, ('org_id',))
-        if not item.get('org_id') or not isinstance(item['org_id'], str):
-            raise ZitadelConfigError('%s: org_id is required and must be a non-empty string; quote IDs in YAML.' % where)
-        _claim(seen, ('org_id', item['org_id']), where)
-        parsed.append((named(where, Organisation, item['org_id']), item.get('metadata'), where))
+        where = _where('orgs', index, item, ('org_name', 'org_id'))
+        given = [field for field in ORG_FIELDS if item.get(field) is not None]
+        if len(given) != 1 or not isinstance(item[given[0]], str) or not item[given[0]]:
+            raise ZitadelConfigError('%s: give exactly one of org_id and org_name, as a non-empty string; quote IDs in YAML.' % where)
+        field = given[0]
+        _claim(seen, (field, item[field] if field == 'org_id' else item[field].lower()), where)
+        parsed.append((named(where, organisation, item.get('org_id'), item.get('org_name')), item.get('metadata'), where))
     return parsed
 
 
-def check_distinct(owners):
-    """Fail when two items turned out to be the same user (a login name and an ID, or two login names)."""
+def check_distinct(owners, option):
+    """Fail when two items turned out to be the same owner (a name and an ID, or two names)."""
     seen = {}
     for index, owner in enumerate(owners):
-        _claim(seen, ('user_id', owner.user_id), 'users[%d] (%s)' % (index, owner.name))
+        _claim(seen, ('user_id', owner.user_id) if owner.kind == 'user' else ('org_id', owner.org_id), '%s[%d] (%s)' % (option, index, owner.name))
 
 
 def named(where, factory, *args):
@@ -170,5 +198,5 @@ def _where(option, index, item, name_fields):
 def _claim(seen, identity, where):
     if identity in seen:
         raise ZitadelConfigError('%s and %s name the same %s; list each one once.'
-                                 % (seen[identity], where, 'organisation' if identity[0] == 'org_id' else 'user'))
+                                 % (seen[identity], where, 'organisation' if identity[0] in ORG_FIELDS else 'user'))
     seen[identity] = where

@@ -34,11 +34,11 @@ def describe_keys(keys):
     return 'key %s' % shown if len(keys) == 1 else 'keys %s%s' % (shown, more)
 
 
-def chunk_by_size(items, size, budget=REQUEST_BUDGET):
-    """Split items into consecutive lists whose summed size(item) stays within budget (an item never splits)."""
+def chunk_by_size(items, size, budget=REQUEST_BUDGET, overhead=ENTRY_OVERHEAD):
+    """Split items into consecutive lists whose summed size(item) + overhead stays within budget (an item never splits)."""
     chunks, current, used = [], [], 0
     for item in items:
-        cost = size(item) + ENTRY_OVERHEAD
+        cost = size(item) + overhead
         if current and used + cost > budget:
             chunks.append(current)
             current, used = [], 0
@@ -62,6 +62,28 @@ def decode_value(value):
     text = (value or '').strip()
     text += '=' * (-len(text) % 4)
     return base64.b64decode(text.replace('-', '+').replace('_', '/'))
+
+
+def only(entries, keys=None, prefix=None):
+    """The entries a list asked for: the server's filter may match more (STARTS_WITH may treat _ and % as wildcards)."""
+    if keys is not None:
+        wanted = set(keys)
+        entries = {k: v for k, v in entries.items() if k in wanted}
+    if prefix:
+        entries = {k: v for k, v in entries.items() if k.startswith(prefix)}
+    return entries
+
+
+def chunks(items, size):
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def by_org(owners):
+    """[(org_id, [owners])] in the order of first appearance."""
+    groups = {}
+    for owner in owners:
+        groups.setdefault(owner.org_id, []).append(owner)
+    return list(groups.items())
 
 
 def smaller_page(limit, default):
@@ -103,15 +125,22 @@ class Target:
 
 
 class Listing:
-    """How one kind of list request pages: the request field of offset and limit, the answer's items and total."""
+    """How one kind of list request pages: the request field of offset and limit, the answer's items and total.
 
-    def __init__(self, paging, items, total):
+    order: further fields of the paging message (ascending order keeps offsets stable while entries are added).
+    filtered: ZITADEL drops the rows the credentials may not read after it read a page, and still counts them, so
+    a page may come back short or empty before the end: the offset moves on by the limit, up to the total.
+    """
+
+    def __init__(self, paging, items, total, order=None, filtered=False):
         self.paging = paging
         self.items = items
         self.total = total
+        self.order = order or {}
+        self.filtered = filtered
 
     def body(self, body, offset, limit):
-        return dict(body, **{self.paging: {'offset': str(offset), 'limit': limit}})
+        return dict(body, **{self.paging: dict(self.order, offset=str(offset), limit=limit)})
 
     def read(self, answer):
         """(items, total) of one answer."""
@@ -192,11 +221,26 @@ class Protocol:
             page, total = listing.read(answer)
             first_total = total if first_total is None else first_total
             items.extend(page)
-            offset += len(page)
-            if not page or offset >= total:
+            if listing.filtered:
+                if not limit:  # no limit: every row in one answer
+                    return items, first_total
+                offset += limit
+            elif page:
+                offset += len(page)
+            else:
+                return items, first_total
+            if offset >= total:
                 return items, first_total
 
     def list(self, owner, keys=None, prefix=None):
+        raise NotImplementedError
+
+    def find_users(self, users):
+        """Give each user named by login name its ID and organisation; return the users not found."""
+        raise NotImplementedError
+
+    def find_orgs(self, orgs):
+        """Give each organisation named by name, or the service account's own (no ID), its ID; return those not found."""
         raise NotImplementedError
 
     def missing(self, owners):

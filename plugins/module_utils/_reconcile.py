@@ -260,17 +260,27 @@ def read(*, api, owners, codec, masking, keys=None, prefix=None, concurrency=1):
 
 
 def find_owners(api, owners):
-    """Give users named by login name their ID and organisation (in batches); fail before any write if one is unknown."""
-    by_name = [owner for owner in owners if owner.kind == 'user' and not owner.user_id]
-    if not by_name:
-        return
-    missing = api.find_users(by_name)
+    """Give users named by login name, and organisations named by name or not at all, their IDs (in batches); fail
+    before any write if one is unknown, or when two items turn out to be the same owner."""
+    users = [owner for owner in owners if owner.kind == 'user']
+    orgs = [owner for owner in owners if owner.kind == 'org']
+    by_name = [user for user in users if not user.user_id]
+    missing = api.find_users(by_name) if by_name else []
     if missing:
         raise ZitadelError('No user has the login name %s. Nothing was written. Check the spelling (ZITADEL compares login '
                            'names ignoring case; whether they end in the organisation\'s domain depends on its domain '
                            'policy), or set org_id to the organisation the user belongs to.'
                            % ', '.join('%r in %s' % (user.login_name, user.org_description) for user in missing))
-    check_distinct([owner for owner in owners if owner.kind == 'user'])
+    unresolved = [org for org in orgs if not org.org_id]
+    missing = api.find_orgs(unresolved) if unresolved else []
+    if missing:
+        raise ZitadelError('No organisation that the credentials may read (org.read) is named %s. Nothing was written. '
+                           'Check the spelling (ZITADEL compares organisation names ignoring case), or give org_id.'
+                           % ', '.join(repr(org.org_name) for org in missing))
+    if by_name:
+        check_distinct(users, 'users')
+    if any(org.org_name for org in orgs):
+        check_distinct(orgs, 'orgs')
 
 
 def _confirm_owners(api, candidates, action):

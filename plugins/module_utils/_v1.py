@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError
 from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation
 from ansible_collections.community.zitadel.plugins.module_utils._protocol import (
     PAGE_SIZE,
     Listing,
     PartialWrite,
     Protocol,
+    by_org,
     chunk_by_size,
+    chunks,
     decode_value,
     describe_keys,
     encode_value,
     key_size,
+    only,
 )
 
 LISTING = Listing('query', 'result', ('details', 'totalResult'))
@@ -49,13 +53,7 @@ class V1Metadata(Protocol):
             queries = []
         items, _total = self._search(owner, 'list metadata', owner.read_permission, self._base_path(owner) + '/_search',
                                      {'queries': queries}, owner.org_id, LISTING)
-        entries = {item['key']: decode_value(item.get('value')) for item in items}
-        if keys is not None:
-            wanted = set(keys)
-            entries = {k: v for k, v in entries.items() if k in wanted}
-        if prefix:  # STARTS_WITH may treat _ and % as wildcards on the server
-            entries = {k: v for k, v in entries.items() if k.startswith(prefix)}
-        return entries
+        return only({item['key']: decode_value(item.get('value')) for item in items}, keys, prefix)
 
     def set(self, owner, entries):
         """Write {key: bytes}: the single-key route for one addressable key, else bulk requests within the size limit."""
@@ -89,8 +87,8 @@ class V1Metadata(Protocol):
         search covers the organisation the request acts in (the user's org_id, else the service account's).
         """
         missing = []
-        for org_id, group in _by_org(users):
-            for chunk in _chunks(group, PAGE_SIZE):
+        for org_id, group in by_org(users):
+            for chunk in chunks(group, PAGE_SIZE):
                 wanted = {user.login_name.lower(): user for user in chunk}
                 queries = [{'loginNameQuery': {'loginName': name, 'method': 'TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE'}}
                            for name in wanted]
@@ -102,14 +100,23 @@ class V1Metadata(Protocol):
                 missing.extend(wanted.values())
         return missing
 
+    def find_orgs(self, orgs):
+        """Without an ID, v1 acts in the service account's own organisation; names need the v2 organisation search."""
+        named = [org.org_name for org in orgs if org.org_name]
+        if named:
+            raise ZitadelConfigError('org_name %s: organisations are found by name through ZITADEL\'s v2 organisation search, '
+                                     'which api_version v1 does not use. Set api_version to auto or v2, or give org_id.'
+                                     % ', '.join(repr(name) for name in named))
+        return []
+
     def missing(self, owners):
         """Users (named by ID) absent from their organisation: one ListUsers per organisation and 1000 IDs.
 
         Organisations are never missing here: v1 answers an error for one that does not exist or may not be read.
         """
         missing = []
-        for org_id, group in _by_org([owner for owner in owners if owner.kind == 'user']):
-            for chunk in _chunks(group, PAGE_SIZE):
+        for org_id, group in by_org([owner for owner in owners if owner.kind == 'user']):
+            for chunk in chunks(group, PAGE_SIZE):
                 query = {'inUserIdsQuery': {'userIds': [user.user_id for user in chunk]}}
                 found = {item['id'] for item in self._search_users(org_id, 'check that the users exist', [query])}
                 missing.extend(user for user in chunk if user.user_id not in found)
@@ -127,15 +134,3 @@ class V1Metadata(Protocol):
 
     def _key_path(self, owner, key):
         return '%s/%s' % (self._base_path(owner), quote(key, safe=''))
-
-
-def _by_org(users):
-    """[(org_id, [users])] in the order of first appearance."""
-    groups = {}
-    for user in users:
-        groups.setdefault(user.org_id, []).append(user)
-    return list(groups.items())
-
-
-def _chunks(items, size):
-    return [items[start:start + size] for start in range(0, len(items), size)]

@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - community.zitadel.auth
   - community.zitadel.metadata
   - community.zitadel.metadata.masking
+  - community.zitadel.metadata.org
   - community.zitadel.attributes
 '''
 
@@ -61,10 +62,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 org_id:
-  description: ID of the organisation; V(null) for the service account's own one.
+  description:
+    - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: always
   type: str
   sample: "300000000000000001"
+org_name:
+  description: The name the task gave for the organisation.
+  returned: when O(org_name) is given
+  type: str
+  sample: ACME
 added:
   description: The key, when it did not exist and was set (or would be, in check mode).
   returned: always
@@ -115,7 +122,7 @@ diff:
            after_header: organisation 300000000000000001}
 '''
 
-from ansible_collections.community.zitadel.plugins.module_utils._module import VALUE_ARGSPEC, ZitadelModule
+from ansible_collections.community.zitadel.plugins.module_utils._module import ORG_ARGSPEC, VALUE_ARGSPEC, ZitadelModule
 
 
 def run(module):
@@ -131,6 +138,7 @@ def main():
             'value': {'type': 'raw'},
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             **VALUE_ARGSPEC,
+            **ORG_ARGSPEC,
         },
         masked_options=('value',),
         required_if=[('state', 'present', ['value'])],

@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - community.zitadel.metadata
   - community.zitadel.metadata.bulk
   - community.zitadel.metadata.masking
+  - community.zitadel.metadata.org
   - community.zitadel.attributes
 '''
 
@@ -74,10 +75,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 org_id:
-  description: ID of the organisation; V(null) for the service account's own one.
+  description:
+    - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: without O(orgs)
   type: str
   sample: "300000000000000001"
+org_name:
+  description: The name the task gave for the organisation.
+  returned: without O(orgs), when O(org_name) is given
+  type: str
+  sample: ACME
 added:
   description: Keys that did not exist and were set (or would be, in check mode).
   returned: without O(orgs)
@@ -131,6 +138,9 @@ orgs:
   contains:
       org_id:
         description: ID of the organisation.
+        type: str
+      org_name:
+        description: The item's C(org_name), when given.
         type: str
       changed:
         description: Whether this organisation was (or in check mode would be) changed.
@@ -207,7 +217,7 @@ def run(module):
 
 
 def main():
-    module = ZitadelModule({**ORGS_ARGSPEC, **BULK_ARGSPEC, **VALUE_ARGSPEC},
+    module = ZitadelModule({**ORGS_ARGSPEC, **BULK_ARGSPEC, **VALUE_ARGSPEC}, mutually_exclusive=[('org_name', 'orgs')],
                            masked_options=('metadata',))
     module.run(run)
 

@@ -22,6 +22,7 @@ extends_documentation_fragment:
   - community.zitadel.metadata.concurrency
   - community.zitadel.metadata.info
   - community.zitadel.metadata.masking
+  - community.zitadel.metadata.org
   - community.zitadel.attributes.info_module
 '''
 
@@ -57,10 +58,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 org_id:
-  description: ID of the organisation; V(null) for the service account's own one.
+  description:
+    - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: without O(orgs)
   type: str
   sample: "300000000000000001"
+org_name:
+  description: The name the task gave for the organisation.
+  returned: without O(orgs), when O(org_name) is given
+  type: str
+  sample: ACME
 metadata:
   description: The entries, key to entry, sorted by key.
   returned: without O(orgs)
@@ -86,6 +93,9 @@ orgs:
   contains:
       org_id:
         description: ID of the organisation.
+        type: str
+      org_name:
+        description: The item's C(org_name), when given.
         type: str
       metadata:
         description: The entries, key to entry as RV(metadata).
@@ -122,7 +132,7 @@ def run(module):
 
 def main():
     module = ZitadelModule({**ORGS_ARGSPEC, **INFO_ARGSPEC},
-                           mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE)
+                           mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE + [('org_name', 'orgs')])
     module.run(run)
 
 

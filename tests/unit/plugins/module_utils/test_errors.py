@@ -95,3 +95,65 @@ def test_errors_and_facts():
     assert ZitadelError('x').facts() == {}
     assert ZitadelAuthError('no', status=400, oauth_error='invalid_grant').facts() == {'status': 400, 'oauth_error': 'invalid_grant'}
     assert issubclass(ZitadelConfigError, ZitadelError) and issubclass(ZitadelApiError, ZitadelError)
+
+
+@pytest.mark.parametrize('status, error_id, routing', [
+    (404, None, True),  # the gateway has no such path
+    (405, None, True),  # a known path, another method (since v2.55)
+    (501, None, True),  # the same on older gateways
+    (404, 'AUTHZ-cdgFk', False),  # a handler's 404 always carries an id
+    (404, 'QUERY-Dfbg2', False),
+    (404, 'META-2nnds', False),
+    (405, 'X-1', False),
+    (501, 'X-1', False),
+    (400, None, False),
+    (403, None, False),
+    (500, None, False),
+    (503, None, False),
+])
+def test_is_routing_not_found(status, error_id, routing):
+    assert ZitadelApiError(status, 'POST', '/p', code=5, error_id=error_id).is_routing_not_found is routing
+
+
+@pytest.mark.parametrize('status, body', [
+    (404, {'code': 5, 'message': 'Not Found'}),
+    (405, {'code': 12, 'message': 'Method Not Allowed'}),
+    (501, {'code': 12, 'message': 'Method Not Allowed'}),
+    (404, b'404 page not found'),
+])
+def test_routing_answers_of_the_gateway(status, body):
+    error = ZitadelApiError.from_response(response(status, body), 'POST', '/v2/users/7/metadata/search')
+    assert error.is_routing_not_found and error.error_id is None
+
+
+def test_a_handlers_404_is_not_a_routing_answer():
+    body = {'code': 5, 'message': 'membership not found (AUTHZ-cdgFk)', 'details': [{'id': 'AUTHZ-cdgFk', 'message': 'membership not found'}]}
+    error = ZitadelApiError.from_response(response(404, body), 'POST', '/v2/users/7/metadata')
+    assert not error.is_routing_not_found and 'no such endpoint' not in str(error)
+
+
+HINT = 'Set api_version to auto.'
+
+
+@pytest.mark.parametrize('status', [404, 405, 501])
+def test_the_missing_route_hint_follows_the_routing_message(status):
+    error = ZitadelApiError(status, 'POST', '/v2/users/7/metadata/search', code=5)
+    explained = error.with_context(ErrorContext('list metadata', 'user 7', 'user.read', 'organisation 1', HINT))
+    assert str(explained) == ('Could not list metadata on user 7: ZITADEL has no such endpoint (HTTP %d for POST /v2/users/7/metadata/search). '
+                              'Check that api_url is the root URL of the ZITADEL API. Set api_version to auto.' % status)
+    assert explained.context.missing_route_hint == HINT
+
+
+def test_no_hint_without_one_or_without_context():
+    error = ZitadelApiError(404, 'GET', '/p', code=5)
+    assert str(error) == 'Request GET /p failed: ZITADEL has no such endpoint (HTTP 404 for GET /p). Check that api_url is the root URL of the ZITADEL API.'
+    explained = error.with_context(ErrorContext('list metadata', 'user 7', 'user.read', 'organisation 1'))
+    assert str(explained).endswith('Check that api_url is the root URL of the ZITADEL API.')
+    assert ErrorContext('a', 't', 'p', 'o').missing_route_hint == ''
+
+
+@pytest.mark.parametrize('status, error_id', [(404, 'AUTHZ-cdgFk'), (403, 'AUTH-AWfge'), (400, 'COMMAND-uXHNj'), (503, None), (429, None)])
+def test_the_hint_belongs_to_routing_errors_only(status, error_id):
+    error = ZitadelApiError(status, 'POST', '/p', code=8 if status == 429 else 5, error_id=error_id)
+    explained = error.with_context(ErrorContext('list metadata', 'user 7', 'user.read', 'organisation 1', HINT))
+    assert HINT not in str(explained)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.community.zitadel.plugins.module_utils._auth import ClientCredentialsAuth, TokenAuth
+from ansible_collections.community.zitadel.plugins.module_utils._auto import AutoMetadata
 from ansible_collections.community.zitadel.plugins.module_utils._client import DEFAULT_POOL_SIZE, ZitadelClient
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelConfigError
 from ansible_collections.community.zitadel.plugins.module_utils._options import client_from_options, metadata_api
 from ansible_collections.community.zitadel.plugins.module_utils._v1 import V1Metadata
+from ansible_collections.community.zitadel.plugins.module_utils._v2 import V2Metadata
 
 OPTIONS = {'api_url': 'https://z.example.com/', 'validate_certs': True, 'ca_path': None, 'timeout': 7, 'retries': 2,
            'http_agent': 'agent/1', 'org_id': '1'}
@@ -57,10 +59,21 @@ def test_options_are_checked_offline():
         client_from_options(getter(token='pat', api_url='z.example.com'), environ={})
 
 
-def test_metadata_api_is_v1_with_a_pool_for_the_workers():
+@pytest.mark.parametrize('version, protocol', [(None, AutoMetadata), ('auto', AutoMetadata), ('v1', V1Metadata), ('v2', V2Metadata)])
+def test_api_version_picks_the_protocol(version, protocol):
+    api = metadata_api(getter(token='pat', api_version=version), environ={})
+    assert type(api) is protocol  # pylint: disable=unidiomatic-typecheck
+
+
+def test_an_unknown_api_version_fails_offline():
+    with pytest.raises(ZitadelConfigError, match="api_version must be one of auto, v1, v2, not 'v3'"):
+        metadata_api(getter(token='pat', api_version='v3'), environ={})
+
+
+def test_metadata_api_has_a_pool_for_the_workers():
     get_option = getter(token='pat')
     api = metadata_api(get_option, environ={}, concurrency=16)
-    assert isinstance(api, V1Metadata) and api.client.api_url == 'https://z.example.com'
+    assert api.client.api_url == 'https://z.example.com'
     assert api.client.session.get_adapter('https://z.example.com')._pool_maxsize == 16  # pylint: disable=protected-access
     assert {'api_url', 'token', 'timeout', 'retries', 'validate_certs', 'ca_path', 'http_agent'} <= set(get_option.asked)
     assert 'org_id' not in get_option.asked, 'the owner names its organisation, not the connection'

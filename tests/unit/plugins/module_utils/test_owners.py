@@ -16,6 +16,7 @@ from ansible_collections.community.zitadel.plugins.module_utils._owners import (
     check_distinct,
     named,
     org_items,
+    organisation,
     user,
     user_items,
 )
@@ -143,12 +144,12 @@ def test_org_items():
 
 @pytest.mark.parametrize('items, with_metadata, message', [
     ({'org_id': '1'}, True, 'orgs must be a list of dictionaries, not dict.'),
-    (['1'], True, 'orgs[0] must be a dictionary with org_id, metadata, not str.'),
-    ([{}], True, 'orgs[0]: org_id is required and must be a non-empty string; quote IDs in YAML.'),
-    ([{'org_id': ''}], True, 'orgs[0]: org_id is required and must be a non-empty string'),
-    ([{'org_id': 1}], True, 'orgs[0]: org_id is required and must be a non-empty string'),
-    ([{'org_id': '1', 'user_id': '7'}], True, 'orgs[0] (1): unknown option(s) user_id; an item takes org_id, metadata.'),
-    ([{'org_id': '1', 'metadata': {}}], False, 'orgs[0] (1): unknown option(s) metadata; an item takes org_id.'),
+    (['1'], True, 'orgs[0] must be a dictionary with org_id, org_name, metadata, not str.'),
+    ([{}], True, 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string; quote IDs in YAML.'),
+    ([{'org_id': ''}], True, 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_id': 1}], True, 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_id': '1', 'user_id': '7'}], True, 'orgs[0] (1): unknown option(s) user_id; an item takes org_id, org_name, metadata.'),
+    ([{'org_id': '1', 'metadata': {}}], False, 'orgs[0] (1): unknown option(s) metadata; an item takes org_id, org_name.'),
     ([{'org_id': '1'}, {'org_id': '2'}, {'org_id': '1'}], True,
      'orgs[0] (1) and orgs[2] (1) name the same organisation; list each one once.'),
 ])
@@ -167,16 +168,122 @@ def test_check_distinct_after_login_names_were_resolved():
     alice, seven = user(login_name='alice'), user('7')
     alice.resolve('7', '1')
     with fails('users[0] (user alice (7)) and users[1] (user 7) name the same user; list each one once.'):
-        check_distinct([alice, seven])
+        check_distinct([alice, seven], 'users')
     bob, carol = user(login_name='bob'), user(login_name='carol')
     bob.resolve('8', '1')
     carol.resolve('8', '1')
     with fails('users[0] (user bob (8)) and users[1] (user carol (8)) name the same user'):
-        check_distinct([bob, carol])
+        check_distinct([bob, carol], 'users')
 
 
 def test_check_distinct_accepts_different_users():
     alice = user(login_name='alice')
     alice.resolve('9', '1')
-    check_distinct([alice, user('7'), user('8')])
-    check_distinct([])
+    check_distinct([alice, user('7'), user('8')], 'users')
+    check_distinct([], 'users')
+
+
+# organisations by name
+
+def test_organisation_by_name_is_named_by_it_then_by_both():
+    org = organisation(org_name='ACME')
+    assert (org.org_id, org.org_name, org.own, org.found) == (None, 'ACME', False, False)
+    assert org.name == org.description == org.org_description == 'organisation ACME'
+    assert org.facts() == {'org_id': None, 'org_name': 'ACME'}
+    org.resolve('5')
+    assert (org.org_id, org.found) == ('5', True)
+    assert org.description == 'organisation ACME (5)' and org.facts() == {'org_id': '5', 'org_name': 'ACME'}
+    assert org.check_hint == 'Check org_id or org_name.'
+
+
+def test_the_own_organisation_is_named_by_its_id_once_resolved():
+    own = organisation()
+    assert own.own and own.org_id is None and own.description == OWN_ORG
+    own.resolve('1')
+    assert own.own and own.description == "the service account's own organisation (1)" and own.facts() == {'org_id': '1'}
+    assert not organisation('1').own and not organisation(org_name='x').own
+
+
+def test_resolve_checks_the_organisation_id_from_the_answer():
+    with fails('org_id holds'):
+        organisation(org_name='ACME').resolve('5\n6')
+
+
+@pytest.mark.parametrize('org_id, org_name, message', [
+    ('1', 'ACME', 'give one of org_id and org_name, not both.'),
+])
+def test_organisation_takes_one_of_id_and_name(org_id, org_name, message):
+    with fails(message):
+        organisation(org_id, org_name)
+    with fails('orgs[0] (ACME): ' + message):
+        named('orgs[0] (ACME)', organisation, org_id, org_name)
+
+
+@pytest.mark.parametrize('org_id, org_name', [(None, None), ('', ''), ('', None), (None, '')])
+def test_an_organisation_without_id_or_name_is_the_own_one(org_id, org_name):
+    org = organisation(org_id, org_name)
+    assert org.own and org.org_id is None and org.org_name is None
+
+
+def test_org_items_with_names():
+    parsed = org_items([{'org_name': 'ACME', 'metadata': {'a': '1'}}, {'org_id': '2'}, {'org_name': 'Globex'}])
+    assert [(o.org_id, o.org_name, o.own, m, w) for o, m, w in parsed] == [
+        (None, 'ACME', False, {'a': '1'}, 'orgs[0] (ACME)'), ('2', None, False, None, 'orgs[1] (2)'), (None, 'Globex', False, None, 'orgs[2] (Globex)')]
+
+
+@pytest.mark.parametrize('items, message', [
+    ([{'org_id': '1', 'org_name': 'ACME'}], 'orgs[0] (ACME): give exactly one of org_id and org_name, as a non-empty string; quote IDs in YAML.'),
+    ([{'org_name': ''}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_name': None}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_name': 5}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_name': ['ACME']}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_id': '', 'org_name': 'ACME'}], 'orgs[0] (ACME): give exactly one of org_id and org_name'),
+    ([{'metadata': {'a': '1'}}], 'orgs[0]: give exactly one of org_id and org_name'),
+    ([{'org_name': 'x', 'login_name': 'a'}], 'orgs[0] (x): unknown option(s) login_name; an item takes org_id, org_name, metadata.'),
+])
+def test_bad_org_items_with_names(items, message):
+    with fails(message):
+        org_items(items)
+
+
+def test_duplicate_org_names_fail_ignoring_case():
+    for items, first, second in (([{'org_name': 'ACME'}, {'org_name': 'acme'}], 'orgs[0] (ACME)', 'orgs[1] (acme)'),
+                                 ([{'org_name': 'ACME'}, {'org_id': '2'}, {'org_name': 'ACME'}], 'orgs[0] (ACME)', 'orgs[2] (ACME)')):
+        with fails('%s and %s name the same ' % (first, second)):
+            org_items(items)
+
+
+def test_duplicate_org_names_are_called_the_same_organisation():
+    with fails('orgs[0] (ACME) and orgs[1] (acme) name the same organisation; list each one once.'):
+        org_items([{'org_name': 'ACME'}, {'org_name': 'acme'}])
+
+
+def test_an_org_name_and_an_id_are_told_apart_only_once_resolved():
+    """The same text as an ID and as a name may be two organisations; check_distinct decides after the search."""
+    parsed = org_items([{'org_name': '5'}, {'org_id': '5'}, {'org_name': 'acme'}, {'org_id': 'ACME'}])
+    assert [o.org_name or o.org_id for o, _m, _w in parsed] == ['5', '5', 'acme', 'ACME']
+
+
+def test_check_distinct_for_organisations():
+    acme, five = organisation(org_name='ACME'), organisation('5')
+    acme.resolve('5')
+    with fails('orgs[0] (organisation ACME (5)) and orgs[1] (organisation 5) name the same organisation; list each one once.'):
+        check_distinct([acme, five], 'orgs')
+    acme2, globex = organisation(org_name='acme inc'), organisation(org_name='Globex')
+    acme2.resolve('9')
+    globex.resolve('9')
+    with fails('orgs[0] (organisation acme inc (9)) and orgs[1] (organisation Globex (9)) name the same organisation'):
+        check_distinct([acme2, globex], 'orgs')
+
+
+def test_check_distinct_accepts_different_organisations():
+    acme = organisation(org_name='ACME')
+    acme.resolve('5')
+    check_distinct([acme, organisation('6'), organisation('7')], 'orgs')
+
+
+def test_check_distinct_names_the_option_of_users():
+    alice, seven = user(login_name='alice'), user('7')
+    alice.resolve('7', '1')
+    with fails('members[0] (user alice (7)) and members[1] (user 7) name the same user'):
+        check_distinct([alice, seven], 'members')

@@ -17,7 +17,7 @@ from ansible_collections.community.zitadel.plugins.module_utils._errors import (
     ZitadelConfigError,
     ZitadelError,
 )
-from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, user
+from ansible_collections.community.zitadel.plugins.module_utils._owners import Organisation, organisation, user
 from ansible_collections.community.zitadel.plugins.module_utils._protocol import Target
 from ansible_collections.community.zitadel.plugins.module_utils._reconcile import (
     MASK,
@@ -756,3 +756,122 @@ def test_many_targets_converge_in_one_run(seed):
                 assert set(entries) - set(wanted) <= set(exclude)
         else:
             assert not set(entries) & (set(shared) | set(own[owner]))
+
+
+# organisations by name, and the own organisation
+
+class OrgFakeApi(FakeApi):
+    """FakeApi with organisations: names (lower-case name -> ID), the service account's own, and those that exist."""
+
+    def __init__(self, orgs=None, own='1', **kwargs):
+        super().__init__(**kwargs)
+        self.orgs = dict(orgs or {})
+        self.own = own
+        self.existing_orgs = set(self.orgs.values()) | {own}
+
+    def find_orgs(self, orgs):
+        with self.lock:
+            self.calls.append(('find_orgs', None, [o.org_name for o in orgs]))
+        missing = []
+        for org in orgs:
+            found = self.own if org.own else self.orgs.get(org.org_name.lower())
+            if found:
+                org.resolve(found)
+            else:
+                missing.append(org)
+        return missing
+
+    def missing(self, owners):
+        shown = super().missing(owners)
+        return shown + [owner for owner in owners if owner.kind == 'org' and owner.org_id not in self.existing_orgs]
+
+
+def test_find_owners_resolves_org_names_and_the_own_organisation_in_one_call():
+    api = OrgFakeApi(orgs={'acme': '5', 'globex': '6'})
+    acme, own, seven, globex = organisation(org_name='ACME'), organisation(), organisation('7'), organisation(org_name='Globex')
+    find_owners(api, [acme, own, seven, globex])
+    assert api.calls == [('find_orgs', None, ['ACME', None, 'Globex'])], 'one call, only for the organisations without ID'
+    assert [(o.org_id, o.found) for o in (acme, own, seven, globex)] == [('5', True), ('1', True), ('7', False), ('6', True)]
+
+
+def test_find_owners_of_users_and_organisations():
+    api = OrgFakeApi(orgs={'acme': '5'}, logins={'alice': ('7', '5')})
+    alice, acme = user(login_name='alice'), organisation(org_name='acme')
+    find_owners(api, [alice, user('8'), acme, organisation('9')])
+    assert [c[0] for c in api.calls] == ['find_users', 'find_orgs']
+    assert (alice.user_id, acme.org_id) == ('7', '5')
+
+
+def test_an_unknown_org_name_fails_before_any_write_naming_it():
+    api = OrgFakeApi(orgs={'acme': '5'})
+    jobs = [job(organisation('2'), {'a': 'x'}), job(organisation(org_name='ACME'), {'a': 'x'}), job(organisation(org_name='Nope'), {'a': 'x'}),
+            job(organisation(org_name='Gone'), {'a': 'x'})]
+    with pytest.raises(ZitadelError) as info:
+        run(api, jobs)
+    assert str(info.value) == ("No organisation that the credentials may read (org.read) is named 'Nope', 'Gone'. Nothing was written. "
+                               'Check the spelling (ZITADEL compares organisation names ignoring case), or give org_id.')
+    assert not isinstance(info.value, ZitadelConfigError)
+    assert api.operations('list', 'set', 'remove', 'missing') == []
+
+
+def test_an_unknown_login_name_fails_before_the_organisations_are_searched():
+    api = OrgFakeApi(orgs={'acme': '5'})
+    with pytest.raises(ZitadelError, match="^No user has the login name 'nobody'"):
+        find_owners(api, [user(login_name='nobody'), organisation(org_name='acme')])
+    assert [c[0] for c in api.calls] == ['find_users']
+
+
+def test_two_items_that_turn_out_to_be_the_same_organisation_fail():
+    api = OrgFakeApi(orgs={'acme': '5', 'acme inc': '5'})
+    with pytest.raises(ZitadelConfigError, match=r'^orgs\[0\] \(organisation ACME \(5\)\) and orgs\[1\] \(organisation 5\) name the same organisation'):
+        run(api, [job(organisation(org_name='ACME'), {'a': 'x'}), job(organisation('5'), {'a': 'x'})])
+    with pytest.raises(ZitadelConfigError, match=r'^orgs\[0\] \(organisation acme \(5\)\) and orgs\[1\] \(organisation ACME inc \(5\)\) name the same'):
+        run(api, [job(organisation(org_name='acme'), {'a': 'x'}), job(organisation(org_name='ACME inc'), {'a': 'x'})])
+    assert api.operations('list', 'set', 'remove') == []
+
+
+def test_organisations_by_id_alone_are_not_checked_for_duplicates_here():
+    """org_items refuses two equal IDs before any request; find_owners sends nothing for organisations given by ID."""
+    api = OrgFakeApi()
+    find_owners(api, [organisation('5'), organisation('6')])
+    assert api.calls == []
+
+
+def test_an_org_found_by_name_reports_its_name_and_id():
+    api = OrgFakeApi(orgs={'acme': '5'})
+    report = single_result(run(api, [job(organisation(org_name='Acme'), {'tier': 'gold'})])[0])
+    assert (report['org_id'], report['org_name']) == ('5', 'Acme')
+    assert report['diff']['before_header'] == 'organisation Acme (5)'
+    assert api.entries['org:5'] == {'tier': b'gold'}
+
+
+def test_the_own_organisation_reports_its_id():
+    api = OrgFakeApi(own='1')
+    report = single_result(run(api, [job(organisation(), {'tier': 'gold'})])[0])
+    assert report['org_id'] == '1' and 'org_name' not in report
+    assert report['diff']['before_header'] == "the service account's own organisation (1)"
+
+
+def test_check_mode_confirms_organisations_not_found_by_name():
+    api = OrgFakeApi(orgs={'acme': '5'})
+    api.existing_orgs.add('6')
+    jobs = [job(organisation(org_name='acme'), {'a': 'x'}), job(organisation('6'), {'a': 'x'}), job(organisation('404'), {'a': 'x'}),
+            job(organisation(), {'a': 'x'})]
+    reports = run(api, jobs, check_mode=True, concurrency=2)
+    assert api.operations('missing') == [('missing', None, ['6', '404'])], 'organisations found by name or as the own one are shown already'
+    assert [r['failed'] for r in reports] == [False, False, True, False]
+    assert reports[2]['msg'] == ('Could not predict a change on organisation 404: ZITADEL does not show this organisation to the '
+                                 'credentials, so it does not exist or the service account lacks org.read on it. Check org_id or org_name.')
+    assert api.writes() == []
+
+
+def test_read_confirms_organisations_that_read_empty():
+    api = OrgFakeApi(orgs={'acme': '5'})
+    api.entries['org:6'] = {'a': b'x'}
+    owners = [organisation(org_name='ACME'), organisation('6'), organisation('404'), organisation('7')]
+    api.existing_orgs.add('7')
+    reports = read(api=api, owners=owners, codec=TEXT, masking=CLEAR, concurrency=3)
+    assert api.operations('missing') == [('missing', None, ['404', '7'])]
+    assert [r['failed'] for r in reports] == [False, False, True, False]
+    assert reports[0] == {'org_id': '5', 'org_name': 'ACME', 'failed': False, 'metadata': {}}
+    assert reports[2]['msg'].startswith('Could not read metadata on organisation 404: ZITADEL does not show this organisation')

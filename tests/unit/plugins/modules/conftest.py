@@ -133,10 +133,10 @@ def zitadel(monkeypatch):
 
 @pytest.fixture
 def run_module(capsys):
-    """run_module(module, args) runs module.main() and returns its JSON result."""
+    """run_module(module, args) runs module.main() and returns its JSON result; FakeZitadel serves the v1 API."""
 
     def run(module, args):
-        params = dict({'api_url': 'https://zitadel.example.com', 'token': 'pat-secret-123'}, **args)
+        params = dict({'api_url': 'https://zitadel.example.com', 'token': 'pat-secret-123', 'api_version': 'v1'}, **args)
         with patch_module_args(params), pytest.raises(SystemExit):
             module.main()
         return json.loads(capsys.readouterr().out)

@@ -178,8 +178,8 @@ def test_a_failed_org_does_not_stop_the_others(zitadel, run_module):
 
 @pytest.mark.parametrize('orgs, fragment', [
     ([{'org_id': OWN_ORG}, {'org_id': OWN_ORG}], 'orgs[0] (%s) and orgs[1] (%s) name the same organisation' % (OWN_ORG, OWN_ORG)),
-    ([{}], 'orgs[0]: org_id is required and must be a non-empty string'),
-    ([{'org_id': 7}], 'orgs[0]: org_id is required and must be a non-empty string; quote IDs in YAML.'),
+    ([{}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string'),
+    ([{'org_id': 7}], 'orgs[0]: give exactly one of org_id and org_name, as a non-empty string; quote IDs in YAML.'),
     (['x'], "Elements value for option 'orgs' is of type str"),
 ])
 def test_bad_org_items_fail_before_any_request(zitadel, run_module, orgs, fragment):
