@@ -145,7 +145,7 @@ options:
         O(api_version) V(auto) or V(v2).
       - An O(org_id) from the E(ZITADEL_ORG_ID) environment variable yields to it; O(org_id) in the task conflicts
         with it.
-      - Many names of one task are looked up together: one request for one name, else one per 1000 organisations.
+      - Many names of one task are looked up together, in one request for one name, else one per 1000 organisations.
     type: str
 '''
 
