@@ -218,3 +218,15 @@ def test_login_names_are_unique_in_the_instance(orgs, message):
     with pytest.raises(StateError) as error:
         ZitadelServer(state={"orgs": orgs})
     assert str(error.value) == message
+
+
+def test_get_my_org_is_the_context_organisation(domains, client_for):
+    """GET /management/v1/orgs/me names the caller's own organisation, or the one of x-zitadel-orgid."""
+    own = domains.call("GET", "/orgs/me")
+    assert own.status_code == 200, own.text
+    org = own.json()["org"]
+    assert (org["id"], org["state"], org["primaryDomain"], org["details"]["resourceOwner"]) == (ORG, "ORG_STATE_ACTIVE", "acme.example", ORG)
+    other = client_for(GLOBAL_PAT).call("GET", "/orgs/me", org=OTHER_ORG)
+    assert other.status_code == 200 and other.json()["org"]["id"] == OTHER_ORG
+    assert_error(client_for(NOBODY_PAT).call("GET", "/orgs/me"), 403, 7, "AUTH-5mWD2")
+    assert domains.control("GET", "requests").json()["counts"]["GetMyOrg"] >= 1

@@ -249,6 +249,17 @@ class GetUserByID(Operation):
         return {"user": _user(user, org)}
 
 
+class GetMyOrg(Operation):
+    """GetMyOrg: the context organisation (x-zitadel-orgid, else the caller's own), which v2 clients need by ID."""
+
+    def run(self, store: Store, org: Org) -> dict:
+        body: dict = {"id": org.id, "details": _details(org.sequence, org.id, creationDate=org.created, changeDate=org.changed),
+                      "state": "ORG_STATE_ACTIVE", "name": org.name}
+        if org.domain:
+            body["primaryDomain"] = org.domain
+        return {"org": body}
+
+
 # zitadel.user.v1.UserFieldName; only USER_NAME changes the order, every other column sorts like the default (user id)
 USER_FIELD_NAMES = (
     "USER_FIELD_NAME_UNSPECIFIED",

@@ -46,6 +46,7 @@ _USER = _V1 + "/users/{id}/metadata"
 # so the route registered last is tried first: POST .../_bulk is BulkSet, POST .../_search is List,
 # DELETE .../_bulk is BulkRemove, and GET .../_bulk is a Get of the key "_bulk".
 ROUTES: tuple[Route, ...] = (
+    Route("GET", _V1 + "/orgs/me", "GetMyOrg", "org.read", api.GetMyOrg, body=False),
     Route("GET", _V1 + "/users/{id}", "GetUserByID", "user.read", api.GetUserByID, body=False),
     Route("POST", _V1 + "/users/_search", "ListUsers", "user.read", api.ListUsers),
     Route("POST", _USER + "/{key}", "SetUserMetadata", "user.write", api.SetMetadata),
