@@ -28,6 +28,8 @@ changelog-lint: setup
 build: setup
 	$(call section,build)
 	.venv/bin/ansible-galaxy collection build --force --output-path .build/dist
+	@# integration_config.yml may hold real credentials: the artifact must never carry it
+	! tar -tzf .build/dist/community-zitadel-*.tar.gz | grep -x 'tests/integration/integration_config.yml'
 
 sanity: sanity-2.21 sanity-2.19
 
