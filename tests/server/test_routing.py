@@ -78,7 +78,7 @@ def test_empty_key_segment_reaches_validation(api):
     assert body["message"] == "invalid SetUserMetadataRequest.Key: value length must be between 1 and 200 runes, inclusive"
 
 
-@pytest.mark.parametrize("path", ["/management/v1/nothing", "/management/v1/users/1/metadata", "/management/v1/users/1/metadata/a/b/c", "/", "/v2/users"])
+@pytest.mark.parametrize("path", ["/management/v1/nothing", "/management/v1/users/1/metadata", "/management/v1/users/1/metadata/a/b/c", "/", "/v2/nothing"])
 def test_unknown_routes_give_the_gateway_404(srv, path):
     response = requests.get(srv.url + path, timeout=10)
     assert response.status_code == 404 and response.json() == NOT_FOUND

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Callable
 
 from . import control, errors
-from .api import named_keys
-from .auth import Tokens, authorize
+from .api import Call, named_keys
+from .auth import AUTHENTICATED, Tokens, authenticate, require
 from .errors import ApiError
 from .faults import Fault, FaultQueue
 from .oauth import OAuthError, token_endpoint
 from .reqlog import RequestLog
 from .responses import Response, error_response, json_response, redirect_response, text_response
-from .routes import Route, clean_path, decode_path, resolve
+from .routes import Route, clean_path, decode_path, parse_query, resolve
 from .state import build_store, read_document
 from .wire import parse_body, proto_size
 
@@ -35,6 +35,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
     def header(self, name: str) -> str | None:
         """A header value (names are case-insensitive)."""
@@ -62,9 +63,9 @@ class App:
             with self.lock:
                 return control.handle(self, request)
         arrived = time.monotonic() - self.started
-        path, rpc, keys, run = self._prepare(request)
+        path, rpc, api, keys, run = self._prepare(request)
         with self.lock:
-            entry = self.log.add(request.method, path, rpc, keys, arrived)
+            entry = self.log.add(request.method, path, rpc, api, keys, arrived)
             fault = self.faults.take(request.method, path)
             action = fault.action if fault else None
             entry["fault"] = action
@@ -94,43 +95,44 @@ class App:
         with self.lock:
             return run()
 
-    def _prepare(self, request: Request) -> tuple[str, str, list[str], Callable[[], Response]]:
-        """Decoded path, RPC name, named keys and the deferred handler of an API request."""
+    def _prepare(self, request: Request) -> tuple[str, str, str | None, list[str], Callable[[], Response]]:
+        """Decoded path, RPC name, API version (None: no RPC), named keys and the deferred handler of an API request."""
         try:
             path = decode_path(request.path)
         except ValueError:
-            return request.path, "BadRequest", [], partial(text_response, 400, "400 Bad Request")
+            return request.path, "BadRequest", None, [], partial(text_response, 400, "400 Bad Request")
         cleaned = clean_path(path)
         if cleaned != path:  # like the Go router in front of the gateway, before any handler
-            return path, "Redirect", [], partial(redirect_response, cleaned)
+            return path, "Redirect", None, [], partial(redirect_response, cleaned)
         if path == TOKEN_PATH:
-            return path, "Token", [], partial(self._token, request)
+            return path, "Token", None, [], partial(self._token, request)
         try:
-            route, params = resolve(request.method, path)
+            route, params = resolve(request.method, path, self.store.settings)
         except ApiError as error:
             rpc = "MethodNotAllowed" if error.code == errors.UNIMPLEMENTED else "NotFound"
-            return path, rpc, [], partial(error_response, error)
+            return path, rpc, None, [], partial(error_response, error)
         try:
-            keys = named_keys(params, parse_body(request.body) if route.body else {})
+            keys = named_keys(params, _request_message(route, request))
         except ApiError:
             keys = named_keys(params, {})
-        return path, route.rpc, keys, partial(self._call, route, params, request)
+        return path, route.rpc, route.api, keys, partial(self._call, route, params, request)
 
     def _call(self, route: Route, params: dict[str, str], request: Request) -> Response:
+        settings = self.store.settings
         try:
-            for value in params.values():
-                value.encode("utf-8")
-        except UnicodeEncodeError:
-            return error_response(ApiError(errors.INTERNAL, "grpc: error while marshaling: string field contains invalid UTF-8"))
-        limit = self.store.settings.max_message_bytes
-        try:
-            body = parse_body(request.body) if route.body else {}
-            operation = route.operation(route.rpc, params, body)
-            _check_size({**body, **params}, limit)
-            org = authorize(self.store, self.tokens, request.header("authorization"), request.header("x-zitadel-orgid"), route.permission)[1]
+            body = _request_message(route, request)
+            from_query = [] if route.body else [value for values in body.values() for value in values]
+            _check_utf8([*params.values(), *from_query])
+            operation = route.operation(route.rpc, params, body, settings)
+            if route.api == "v1":  # v2 requests reach a Connect handler, which sets no limit
+                _check_size({**body, **params}, settings.max_message_bytes)
+            caller, org = authenticate(self.store, self.tokens, request.header("authorization"), request.header("x-zitadel-orgid"))
+            permission = route.interceptor_permission(settings)
+            if permission != AUTHENTICATED:
+                require(caller, org, permission)
             operation.validate()
-            answer = operation.run(self.store, org)
-            _check_size(answer, limit)
+            answer = operation.run(self.store, Call(caller, org))
+            _check_size(answer, settings.max_message_bytes)
             return json_response(200, answer)
         except ApiError as error:
             return error_response(error)
@@ -152,6 +154,23 @@ class App:
         self.store = build_store(self.initial if state is None else state)
         self.log.clear()
         self.faults.clear()
+
+
+def _request_message(route: Route, request: Request) -> dict:
+    """The request message as the gateway decodes it: the JSON body, or the route's repeated fields from the query string."""
+    if route.body:
+        return parse_body(request.body)
+    query = parse_query(request.query)
+    return {name: query[name] for name in route.query if name in query}
+
+
+def _check_utf8(values: list[str]) -> None:
+    """Strings the gateway passes on must be valid UTF-8 to be marshalled for gRPC."""
+    try:
+        for value in values:
+            value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(errors.INTERNAL, "grpc: error while marshaling: string field contains invalid UTF-8") from None
 
 
 def _check_size(message: dict, limit: int) -> None:

@@ -13,6 +13,7 @@ from .errors import ApiError
 from .store import Org, Store, User
 
 API_SCOPE = "urn:zitadel:iam:org:project:id:zitadel:aud"
+AUTHENTICATED = "authenticated"  # the auth option of v2 RPCs: a valid token, no permission in the context org
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class Tokens:
         return next((user for user in store.users.values() if token and token in user.pats), None)
 
 
-def authorize(store: Store, tokens: Tokens, authorization: str | None, org_header: str | None, permission: str) -> tuple[User, Org]:
-    """The caller and the context org, or the 401/403 ZITADEL answers."""
+def authenticate(store: Store, tokens: Tokens, authorization: str | None, org_header: str | None) -> tuple[User, Org]:
+    """The caller and the context org (x-zitadel-orgid, else the caller's own), or the 401/403 ZITADEL answers."""
     if not authorization:
         raise ApiError(errors.UNAUTHENTICATED, "auth header missing")
     parts = authorization.split("Bearer ")  # like ZITADEL's strings.Split(token, "Bearer ")
@@ -71,6 +72,18 @@ def authorize(store: Store, tokens: Tokens, authorization: str | None, org_heade
     org = store.orgs.get(org_header or user.owner)
     if org is None:
         raise ApiError(errors.PERMISSION_DENIED, "Organisation doesn't exist", "AUTH-Bs7Ds")
+    return user, org
+
+
+def require(user: User, org: Org, permission: str) -> None:
+    """The interceptor's check of a route's permission in the context org."""
     if not user.may(org.id, permission):
         raise ApiError(errors.PERMISSION_DENIED, "No matching permissions found", "AUTH-5mWD2")
-    return user, org
+
+
+def check_permission(user: User, org_id: str, permission: str) -> None:
+    """A v2 handler's check on the target's org: 404 without any membership there or in the instance, else 403."""
+    if not user.member_of(org_id):
+        raise ApiError(errors.NOT_FOUND, "membership not found", "AUTHZ-cdgFk")
+    if not user.may(org_id, permission):
+        raise ApiError(errors.PERMISSION_DENIED, "No matching permissions found", "AUTH-AWfge")

@@ -14,7 +14,7 @@ from .state import StateError
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="serve.py", description="Local ZITADEL-compatible API server (Management API v1 metadata).")
+    parser = argparse.ArgumentParser(prog="serve.py", description="Local ZITADEL-compatible API server (v1 and v2 metadata APIs).")
     parser.add_argument("--state", help="state file (.yml, .yaml or .json); default: an empty instance")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 picks a free one; default 8080)")
     parser.add_argument("--host", default=LOOPBACK, help="only 127.0.0.1 (or localhost) is accepted")

@@ -16,12 +16,12 @@ class RequestLog:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    def add(self, method: str, path: str, rpc: str, keys: list[str], arrived: float) -> dict:
+    def add(self, method: str, path: str, rpc: str, api: str | None, keys: list[str], arrived: float) -> dict:
         """Record a request now being handled; the caller fills in status and fault, then calls finish()."""
         self._sequence += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        entry = {"seq": self._sequence, "time": round(arrived, 3), "method": method, "path": path, "rpc": rpc,
+        entry = {"seq": self._sequence, "time": round(arrived, 3), "method": method, "path": path, "rpc": rpc, "api": api,
                  "status": None, "keys": keys, "fault": None}
         self.entries.append(entry)
         return entry
@@ -39,7 +39,13 @@ class RequestLog:
         """The GET /_control/requests body."""
         return {
             "requests": [dict(entry, keys=list(entry["keys"])) for entry in self.entries],
-            "counts": dict(Counter(entry["rpc"] for entry in self.entries)),
+            "counts": dict(Counter(_count_key(entry) for entry in self.entries)),
             "total": len(self.entries),
             "max_in_flight": self.max_in_flight,
         }
+
+
+def _count_key(entry: dict) -> str:
+    """v1 RPCs and the other requests (Token, NotFound, ...) count under their name, v2 RPCs as "<api>:<rpc>"."""
+    api = entry["api"]
+    return entry["rpc"] if api in (None, "v1") else f"{api}:{entry['rpc']}"

@@ -52,7 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "malformed request body")
             return
         headers = {name.lower(): value for name, value in reversed(self.headers.items())}
-        response = self.server.app.handle(Request(self.command, self.path.split("?", 1)[0], headers, body))
+        path, query = (self.path.split("?", 1) + [""])[:2]
+        response = self.server.app.handle(Request(self.command, path, headers, body, query))
         if response is None:
             self.close_connection = True
             return

@@ -14,7 +14,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from .store import Aggregate, Entry, Org, Settings, Store, User, now
+from .store import RELEASES, Aggregate, Entry, Org, Settings, Store, User, now
 from .wire import decode_bytes, encode_bytes
 
 MAX_KEY_RUNES = 200
@@ -97,13 +97,19 @@ class _Loader:
 
     @staticmethod
     def _settings(doc: object) -> Settings:
-        doc = _mapping(doc, "settings", ("token_lifetime", "legacy", "max_query_limit", "max_message_bytes"))
         default = Settings()
+        doc = _mapping(doc, "settings", tuple(asdict(default)))
+        release = doc.get("release", default.release)
+        if release not in RELEASES:
+            raise StateError(f"settings.release: must be one of {', '.join(RELEASES)}")
         return Settings(
             token_lifetime=_count(doc.get("token_lifetime", default.token_lifetime), "settings.token_lifetime", 1),
             legacy=_flag(doc.get("legacy", default.legacy), "settings.legacy"),
             max_query_limit=_count(doc.get("max_query_limit", default.max_query_limit), "settings.max_query_limit"),
             max_message_bytes=_count(doc.get("max_message_bytes", default.max_message_bytes), "settings.max_message_bytes"),
+            release=release,
+            v1_metadata=_flag(doc.get("v1_metadata", default.v1_metadata), "settings.v1_metadata"),
+            permission_check_v2=_flag(doc.get("permission_check_v2", default.permission_check_v2), "settings.permission_check_v2"),
         )
 
     def _claim(self, kind: str, value: str, where: str) -> None:
@@ -204,6 +210,7 @@ class _Loader:
             counter = max(counter, sequence) if sequence else counter + 1
             moment = now()
             agg.metadata[key] = Entry(value, sequence or counter, moment, moment)
+            agg.metadata_changed = moment
         agg.sequence = max(counter, _count(doc.get("sequence", 1), f"{where}.sequence", 1))
 
 
@@ -245,4 +252,13 @@ def dump_store(store: Store) -> dict:
         doc["users"] = [_dump_user(user) for user in members if not user.machine]
         doc["service_accounts"] = [_dump_user(user) for user in members if user.machine]
         orgs.append(doc)
-    return {"settings": asdict(store.settings), "orgs": orgs}
+    return {"settings": _dump_settings(store.settings), "orgs": orgs}
+
+
+# the settings that predate the v2 API are always exported; the later ones only when changed, so older exports stay identical
+_BASE_SETTINGS = ("token_lifetime", "legacy", "max_query_limit", "max_message_bytes")
+
+
+def _dump_settings(settings: Settings) -> dict:
+    default = asdict(Settings())
+    return {name: value for name, value in asdict(settings).items() if name in _BASE_SETTINGS or value != default[name]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
 from . import errors
 from .errors import ApiError
 
@@ -52,12 +53,18 @@ class Aggregate:
     created: datetime = field(default_factory=now)
     changed: datetime = field(default_factory=now)
     metadata: dict[str, Entry] = field(default_factory=dict)
+    metadata_changed: datetime | None = None  # the date of the last metadata event (None: no metadata history)
 
     def push(self) -> tuple[int, datetime]:
         """Record one new event."""
         self.sequence += 1
         self.changed = now()
         return self.sequence, self.changed
+
+    def push_metadata(self) -> tuple[int, datetime]:
+        """Record one new metadata event."""
+        sequence, self.metadata_changed = self.push()
+        return sequence, self.metadata_changed
 
 
 @dataclass(eq=False)
@@ -90,10 +97,14 @@ class User(Aggregate):
         granted = self.permissions.get(org_id, frozenset()) | self.permissions.get("*", frozenset())
         return permission in granted or "*" in granted
 
+    def member_of(self, org_id: str) -> bool:
+        """Whether the user has a membership (even one without permissions) in that org or in the instance."""
+        return org_id in self.permissions or "*" in self.permissions
+
 
 @dataclass(frozen=True)
 class Target:
-    """What a metadata call addresses: a user (inside the context org) or the context org itself."""
+    """What a metadata call addresses: a user of the org org_id (v1: the context org), or the org org_id itself."""
 
     kind: str
     id: str
@@ -105,6 +116,9 @@ class Target:
         return USER_IDS if self.kind == "user" else ORG_IDS
 
 
+RELEASES = ("v3", "v4.0", "v4.7", "v4.13")  # the ZITADEL releases whose v2 API the server can emulate, oldest first
+
+
 @dataclass
 class Settings:
     """Server-wide behaviour switches."""
@@ -113,6 +127,13 @@ class Settings:
     legacy: bool = False
     max_query_limit: int = 1000  # SystemDefaults.MaxQueryLimit; 0: no maximum
     max_message_bytes: int = 4194304  # grpc-go's default message size limit; 0: none
+    release: str = "v4.13"  # one of RELEASES
+    v1_metadata: bool = True  # False: the v1 metadata routes are unknown (a v2-only server)
+    permission_check_v2: bool = False  # ZITADEL's PermissionCheckV2 feature flag
+
+    def since(self, release: str) -> bool:
+        """Whether the emulated release is that release or a later one."""
+        return RELEASES.index(self.release) >= RELEASES.index(release)
 
 
 class Store:
@@ -173,7 +194,7 @@ class Store:
         return snapshot
 
     def _put(self, agg: Aggregate, key: str, value: bytes) -> tuple[int, datetime]:
-        sequence, moment = agg.push()
+        sequence, moment = agg.push_metadata()
         current = agg.metadata.get(key)
         agg.metadata[key] = Entry(value, sequence, current.created if current else moment, moment)
         return sequence, moment
@@ -207,6 +228,28 @@ class Store:
             self._put(agg, key, value)
         return agg.sequence, agg.changed, agg.owner
 
+    def set_metadata_v2(self, target: Target, items: list[tuple[str, bytes]], skip_equal: bool) -> datetime | None:
+        """v2 Set*: one atomic push; each item is compared with the value from before the request, an empty value
+        deletes the key (PGV rejects it where the release does not), and without any change the date of the
+        previous metadata event is returned (None: there is none)."""
+        agg = self._write_target(target)
+        before = dict(agg.metadata)
+        changes: list[tuple[str, bytes]] = []
+        for key, value in items:
+            current = before.get(key)
+            if (skip_equal or not value) and (current.value if current else b"") == value:
+                continue
+            changes.append((key, value))
+        if changes:
+            self._before_write(agg)
+        for key, value in changes:
+            if value:
+                self._put(agg, key, value)
+            else:
+                agg.push_metadata()
+                agg.metadata.pop(key, None)
+        return agg.metadata_changed
+
     def remove_metadata(self, target: Target, key: str) -> tuple[int, datetime, str]:
         """Remove*: 404 for a missing key (not idempotent)."""
         if not key:
@@ -215,7 +258,7 @@ class Store:
         if key not in agg.metadata:
             raise ApiError(errors.NOT_FOUND, errors.METADATA_NOT_FOUND, target.ids.remove_missing)
         self._before_write(agg)
-        sequence, moment = agg.push()
+        sequence, moment = agg.push_metadata()
         del agg.metadata[key]
         return sequence, moment, agg.owner
 
@@ -232,7 +275,7 @@ class Store:
                 raise ApiError(errors.NOT_FOUND, errors.METADATA_KEY_NOT_EXISTING, ids.bulk_remove_missing)
         self._before_write(agg)
         for key in keys:
-            agg.push()
+            agg.push_metadata()
             agg.metadata.pop(key, None)
         return agg.sequence, agg.changed, agg.owner
 
