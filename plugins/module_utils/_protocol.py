@@ -156,6 +156,8 @@ class Protocol:
 
     # What to do when a route of this protocol does not exist on the server.
     missing_route_hint = ''
+    # The field of a ListUsers result that holds the user's ID.
+    user_id_field = 'id'
 
     def __init__(self, client):
         self.client = client
@@ -235,9 +237,27 @@ class Protocol:
     def list(self, owner, keys=None, prefix=None):
         raise NotImplementedError
 
-    def find_users(self, users):
-        """Give each user named by login name its ID and organisation; return the users not found."""
+    def _search_users(self, action, queries, org_id=None):
+        """Every ListUsers result matching any of the queries."""
         raise NotImplementedError
+
+    def find_users(self, users):
+        """Give each user named by login name its ID and organisation; return the users not found.
+
+        One ListUsers per organisation and 1000 login names, an OR of case-insensitive matches.
+        """
+        missing = []
+        for org_id, group in by_org(users):
+            for chunk in chunks(group, PAGE_SIZE):
+                wanted = {user.login_name.lower(): user for user in chunk}
+                queries = [{'loginNameQuery': {'loginName': name, 'method': 'TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE'}} for name in wanted]
+                for found in self._search_users('find users by login name', queries, org_id):
+                    names = {name.lower() for name in found.get('loginNames') or ()}
+                    names.add((found.get('preferredLoginName') or '').lower())
+                    for name in names & set(wanted):
+                        wanted.pop(name).resolve(found[self.user_id_field], (found.get('details') or {}).get('resourceOwner'))
+                missing.extend(wanted.values())
+        return missing
 
     def find_orgs(self, orgs):
         """Give each organisation named by name, or the service account's own (no ID), its ID; return those not found."""

@@ -80,26 +80,6 @@ class V1Metadata(Protocol):
                            self._base_path(owner) + '/_bulk', {'keys': chunk}, owner.org_id)
                 written.extend(chunk)
 
-    def find_users(self, users):
-        """Give each user named by login name its ID and organisation; return the users not found.
-
-        One ListUsers per organisation and 1000 login names (an OR of case-insensitive matches); the
-        search covers the organisation the request acts in (the user's org_id, else the service account's).
-        """
-        missing = []
-        for org_id, group in by_org(users):
-            for chunk in chunks(group, PAGE_SIZE):
-                wanted = {user.login_name.lower(): user for user in chunk}
-                queries = [{'loginNameQuery': {'loginName': name, 'method': 'TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE'}}
-                           for name in wanted]
-                for found in self._search_users(org_id, 'find users by login name', queries):
-                    names = {name.lower() for name in found.get('loginNames') or ()}
-                    names.add((found.get('preferredLoginName') or '').lower())
-                    for name in names & set(wanted):
-                        wanted.pop(name).resolve(found['id'], (found.get('details') or {}).get('resourceOwner'))
-                missing.extend(wanted.values())
-        return missing
-
     def find_orgs(self, orgs):
         """Without an ID, v1 acts in the service account's own organisation; names need the v2 organisation search."""
         named = [org.org_name for org in orgs if org.org_name]
@@ -118,11 +98,12 @@ class V1Metadata(Protocol):
         for org_id, group in by_org([owner for owner in owners if owner.kind == 'user']):
             for chunk in chunks(group, PAGE_SIZE):
                 query = {'inUserIdsQuery': {'userIds': [user.user_id for user in chunk]}}
-                found = {item['id'] for item in self._search_users(org_id, 'check that the users exist', [query])}
+                found = {item['id'] for item in self._search_users('check that the users exist', [query], org_id)}
                 missing.extend(user for user in chunk if user.user_id not in found)
         return missing
 
-    def _search_users(self, org_id, action, queries):
+    def _search_users(self, action, queries, org_id=None):
+        """ListUsers of the organisation the request acts in: org_id, else the service account's own."""
         body = {'queries': queries if len(queries) == 1 else [{'orQuery': {'queries': queries}}]}
         return self._search(Organisation(org_id), action, 'user.read', USERS_PATH, body, org_id, LISTING)[0]
 

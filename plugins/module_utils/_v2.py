@@ -15,7 +15,6 @@ from ansible_collections.community.zitadel.plugins.module_utils._protocol import
     Listing,
     PartialWrite,
     Protocol,
-    by_org,
     chunk_by_size,
     chunks,
     decode_value,
@@ -56,6 +55,7 @@ class V2Metadata(Protocol):
     org_api: 'v2' (ZITADEL v4.7 and later) or 'v2beta' (v4.0 to v4.6) for organisation metadata.
     """
 
+    user_id_field = 'userId'
     missing_route_hint = ('ZITADEL serves the v2 user metadata since v4.0 and the v2 organisation metadata since v4.7 '
                           '(v2beta since v4.0); for an older server set api_version to v1, or to auto.')
 
@@ -103,25 +103,6 @@ class V2Metadata(Protocol):
                            params={'keys': chunk})
                 written.extend(chunk)
 
-    def find_users(self, users):
-        """Give each user named by login name its ID and organisation; return the users not found.
-
-        One ListUsers per 1000 login names (an OR of case-insensitive matches) over every organisation the
-        credentials may read, narrowed to the user's org_id when the task gives one.
-        """
-        missing = []
-        for org_id, group in by_org(users):
-            for chunk in chunks(group, PAGE_SIZE):
-                wanted = {user.login_name.lower(): user for user in chunk}
-                queries = [{'loginNameQuery': {'loginName': name, 'method': 'TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE'}} for name in wanted]
-                for found in self._search_users('find users by login name', queries, org_id):
-                    names = {name.lower() for name in found.get('loginNames') or ()}
-                    names.add((found.get('preferredLoginName') or '').lower())
-                    for name in names & set(wanted):
-                        wanted.pop(name).resolve(found['userId'], (found.get('details') or {}).get('resourceOwner'))
-                missing.extend(wanted.values())
-        return missing
-
     def find_orgs(self, orgs):
         """Give organisations named by name, and the service account's own one, their IDs; return those not found."""
         for org in orgs:
@@ -155,6 +136,7 @@ class V2Metadata(Protocol):
         return missing
 
     def _search_users(self, action, queries, org_id=None):
+        """ListUsers over every organisation the credentials may read, narrowed to org_id when one is given."""
         query = queries[0] if len(queries) == 1 else {'orQuery': {'queries': queries}}
         body = {'queries': [query] + ([{'organizationIdQuery': {'organizationId': org_id}}] if org_id else [])}
         return self._search(INSTANCE, action, 'user.read', USERS_PATH, body, None, SEARCH_LISTING)[0]

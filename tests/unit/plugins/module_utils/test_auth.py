@@ -127,45 +127,42 @@ def test_a_static_token_cannot_be_refreshed():
     assert auth.refresh('Bearer pat') is False and auth.authorization(None) == 'Bearer pat'
 
 
-def test_concurrent_workers_share_one_token_fetch():
-    auth = ClientCredentialsAuth('cid', 'secret')
-    client = FakeTokenClient(delay=0.05)
-    workers = 8
+def race(workers, action):
+    """action() in `workers` threads released at once; their results."""
     barrier = threading.Barrier(workers)
-    headers = []
+    results = []
 
     def worker():
         barrier.wait(5)
-        headers.append(auth.authorization(client))
+        results.append(action())
 
     threads = [threading.Thread(target=worker) for _index in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert len(client.requests) == 1 and headers == ['Bearer access-1'] * workers
+    return results
+
+
+def test_concurrent_workers_share_one_token_fetch():
+    auth = ClientCredentialsAuth('cid', 'secret')
+    client = FakeTokenClient(delay=0.05)
+    headers = race(8, lambda: auth.authorization(client))
+    assert len(client.requests) == 1 and headers == ['Bearer access-1'] * 8
 
 
 def test_concurrent_refreshes_of_one_rejected_token_fetch_once():
     auth = ClientCredentialsAuth('cid', 'secret')
     client = FakeTokenClient(delay=0.02)
     rejected = auth.authorization(client)
-    workers = 6
-    barrier = threading.Barrier(workers)
-    headers = []
 
-    def worker():
-        barrier.wait(5)
+    def refresh_and_use():
         auth.refresh(rejected)
-        headers.append(auth.authorization(client))
+        return auth.authorization(client)
 
-    threads = [threading.Thread(target=worker) for _index in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    headers = race(6, refresh_and_use)
     # a worker may refresh after another already renewed: then it keeps access-2
-    assert len(client.requests) == 2 and headers == ['Bearer access-2'] * workers
+    assert len(client.requests) == 2 and headers == ['Bearer access-2'] * 6
 
 
 class FakeTime:
