@@ -11,9 +11,12 @@
    same audit as a loop of user_metadata_bulk, and as the ansible.builtin.uri loop people write
    today (one GET per user and key). The two loops run on a sample of the users; their time is
    extrapolated to N users, and the table says so.
-2. A full change of all N x K values in one task, against its raw floor (a list and a bulk set per user).
+2. A full change of all N x K values in one task, against its raw floor (a list and a set per user).
 3. Peak memory (maximum resident set size) of the module process auditing A, B, ... users x K keys.
 4. One user with M keys: the reconcile engine without Ansible's start-up (add, in sync, check mode, purge).
+
+The one-task runs, their raw floors and the one-user runs are measured over ZITADEL's v1 and v2 APIs
+(api_version v1 and v2), side by side.
 
 Task times are measured inside the playbook (a timestamp before and after the task), so Ansible's
 start-up is not counted; request counts come from the server's request log.
@@ -47,6 +50,12 @@ TOKEN = 'benchmark-pat-not-a-secret'
 ANSIBLE_BIN = os.path.dirname(sys.executable)
 LOOP_SAMPLE = 20
 URI_SAMPLE = 10
+VERSIONS = ('v1', 'v2')
+# Per API version: the list and set routes of a user's metadata, the list body, and whether x-zitadel-orgid is sent.
+ROUTES = {
+    'v1': ('/management/v1/users/%s/metadata/_search', '/management/v1/users/%s/metadata/_bulk', {'query': {'offset': '0', 'limit': 1000}}, True),
+    'v2': ('/v2/users/%s/metadata/search', '/v2/users/%s/metadata', {'pagination': {'offset': '0', 'limit': 1000, 'asc': True}}, False),
+}
 
 
 def user_id(index):
@@ -88,7 +97,7 @@ class Bench:
     def log(self):
         return requests.get(self.server.url + '/_control/requests', timeout=60).json()
 
-    def task_seconds(self, task, check_mode, variables=None):
+    def task_seconds(self, task, check_mode, variables=None, version='v2'):
         """Run one task in a playbook whose variables come from a file, as a platform team keeps them; the seconds the
         task took (timestamps around it) and the request counts."""
         result = os.path.join(self.workdir, 'timing.json')
@@ -105,7 +114,7 @@ class Bench:
             yaml.safe_dump(playbook, handle)
         self.clear_log()
         run = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path],
-                             env=self.env, capture_output=True, text=True, check=False)
+                             env=dict(self.env, ZITADEL_API_VERSION=version), capture_output=True, text=True, check=False)
         if run.returncode:
             raise SystemExit('playbook failed:\n' + run.stdout[-3000:] + run.stderr[-3000:])
         with open(result, encoding='utf-8') as handle:
@@ -133,28 +142,30 @@ class Bench:
         return usage.ru_maxrss / 1024, seconds, result
 
 
-def raw_floor(url, users, concurrency, write=None):
-    """The same list requests (and with `write`, a bulk set per user) from one requests.Session with `concurrency` workers,
-    in a process of its own like the module's (the server shares this one's interpreter)."""
-    job = json.dumps({'url': url, 'users': users, 'concurrency': concurrency, 'write': write})
+def raw_floor(url, users, concurrency, version, write=None):
+    """The same list requests (and with `write`, a set per user) over one API version from one requests.Session with
+    `concurrency` workers, in a process of its own like the module's (the server shares this one's interpreter)."""
+    job = json.dumps({'url': url, 'users': users, 'concurrency': concurrency, 'version': version, 'write': write})
     run = subprocess.run([sys.executable, os.path.abspath(__file__), '--raw-floor'], input=job, capture_output=True, text=True, check=True)
     return float(run.stdout)
 
 
 def _raw_floor_process(job):
     url, concurrency, write = job['url'], job['concurrency'], job['write']
+    list_path, set_path, list_body, org_header = ROUTES[job['version']]
     session = requests.Session()
     session.mount('http://', requests.adapters.HTTPAdapter(pool_maxsize=concurrency))
-    headers = {'Authorization': 'Bearer ' + TOKEN, 'x-zitadel-orgid': ORG}
+    headers = {'Authorization': 'Bearer ' + TOKEN}
+    if org_header:
+        headers['x-zitadel-orgid'] = ORG
 
     def one(uid):
-        base = '%s/management/v1/users/%s/metadata' % (url, uid)
-        listed = session.post(base + '/_search', json={'query': {'offset': '0', 'limit': 1000}}, headers=headers, timeout=60)
+        listed = session.post(url + list_path % uid, json=list_body, headers=headers, timeout=60)
         listed.raise_for_status()
         listed.json()
         if write:
             items = [{'key': k, 'value': base64.b64encode(v.encode()).decode()} for k, v in write[uid].items()]
-            session.post(base + '/_bulk', json={'metadata': items}, headers=headers, timeout=60).raise_for_status()
+            session.post(url + set_path % uid, json={'metadata': items}, headers=headers, timeout=60).raise_for_status()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -169,7 +180,7 @@ def bulk_task(users, concurrency):
 
 
 def counts(log):
-    return ', '.join('%s %d' % item for item in sorted(log['counts'].items()))
+    return ', '.join('%s %d' % item for item in sorted(log['counts'].items()) if item[1])
 
 
 def row(label, seconds, requests_text, note=''):
@@ -184,12 +195,15 @@ def many_users(bench, args):
     in_sync = declared(users, keys)
     uids = list(in_sync)
 
-    floor = raw_floor(bench.server.url, uids, concurrency)
-    row('raw floor: requests.Session, %d workers' % concurrency, floor, 'ListUserMetadata %d' % users)
-
-    one_task, variables = bulk_task(in_sync, concurrency)
-    task, log = bench.task_seconds(one_task, check_mode=True, variables=variables)
-    row('one task: user_metadata_bulk users=%d' % users, task, counts(log), 'max in flight %d' % log['max_in_flight'])
+    tasks = {}
+    for version in VERSIONS:
+        floor = raw_floor(bench.server.url, uids, concurrency, version)
+        row('%s raw floor: requests.Session, %d workers' % (version, concurrency), floor, 'list %d' % users)
+        one_task, variables = bulk_task(in_sync, concurrency)
+        task, log = bench.task_seconds(one_task, check_mode=True, variables=variables, version=version)
+        row('%s one task: user_metadata_bulk users=%d' % (version, users), task, counts(log), 'max in flight %d' % log['max_in_flight'])
+        tasks[version] = (task, floor)
+    task = tasks['v2'][0]
 
     sample = uids[:LOOP_SAMPLE]
     loop_task = {'community.zitadel.user_metadata_bulk': {'user_id': '{{ item.user_id }}', 'metadata': '{{ item.metadata }}'},
@@ -197,7 +211,7 @@ def many_users(bench, args):
     looped, log = bench.task_seconds(loop_task, check_mode=True,
                                      variables={'declared_users': [{'user_id': uid, 'metadata': in_sync[uid]} for uid in sample]})
     looped_all = looped * users / len(sample)
-    row('loop of user_metadata_bulk (%d users, extrapolated)' % len(sample), looped_all, counts(log) + ' for the sample',
+    row('v2 loop of user_metadata_bulk (%d users, extrapolated)' % len(sample), looped_all, counts(log) + ' for the sample',
         'measured %.2f s' % looped)
 
     sample = uids[:URI_SAMPLE]
@@ -210,18 +224,24 @@ def many_users(bench, args):
     row('ansible.builtin.uri loop, one GET per key (%d users, extrapolated)' % len(sample), uri_all,
         counts(log) + ' for the sample', 'measured %.2f s' % uri)
 
-    print('ratios: one task / raw floor = %.2f (target <= 2); uri loop / one task = %.0f (target >= 300); '
-          'bulk loop / one task = %.0f' % (task / floor, uri_all / task, looped_all / task))
+    print('ratios: one task / raw floor = %s (target <= 2); uri loop / one task (v2) = %.0f (target >= 300); '
+          'bulk loop / one task (v2) = %.0f; v2 one task / v1 one task = %.2f'
+          % (', '.join('%.2f (%s)' % (tasks[v][0] / tasks[v][1], v) for v in VERSIONS), uri_all / task, looped_all / task,
+             tasks['v2'][0] / tasks['v1'][0]))
 
     print('\n== %d users x %d keys: every value changed, one task, concurrency %d ==' % (users, keys, concurrency))
     changed = declared(users, keys, changed=True)
-    floor = raw_floor(bench.server.url, uids, concurrency, write=changed)
-    row('raw floor: list + bulk set per user', floor, 'ListUserMetadata %d, BulkSetUserMetadata %d' % (users, users))
-    bench.reseed(users, keys)
-    one_task, variables = bulk_task(changed, concurrency)
-    task, log = bench.task_seconds(one_task, check_mode=False, variables=variables)
-    row('one task: user_metadata_bulk users=%d' % users, task, counts(log), 'max in flight %d' % log['max_in_flight'])
-    print('ratio: one task / raw floor = %.2f (target <= 2)' % (task / floor))
+    ratios = []
+    for version in VERSIONS:
+        bench.reseed(users, keys)
+        floor = raw_floor(bench.server.url, uids, concurrency, version, write=changed)
+        row('%s raw floor: list + set per user' % version, floor, 'list %d, set %d' % (users, users))
+        bench.reseed(users, keys)
+        one_task, variables = bulk_task(changed, concurrency)
+        task, log = bench.task_seconds(one_task, check_mode=False, variables=variables, version=version)
+        row('%s one task: user_metadata_bulk users=%d' % (version, users), task, counts(log), 'max in flight %d' % log['max_in_flight'])
+        ratios.append('%.2f (%s)' % (task / floor, version))
+    print('ratio: one task / raw floor = %s (target <= 2)' % ', '.join(ratios))
 
 
 def memory(bench, args):
@@ -233,7 +253,7 @@ def memory(bench, args):
         bench.reseed(users, keys)
         module_args = {'users': [{'user_id': uid, 'metadata': metadata} for uid, metadata in declared(users, keys).items()],
                        'concurrency': args.concurrency, '_ansible_check_mode': True, 'api_url': bench.server.url,
-                       'token': TOKEN, 'org_id': ORG}
+                       'token': TOKEN, 'org_id': ORG, 'api_version': 'v2'}
         peak, seconds, result = bench.module_peak_rss('user_metadata_bulk', module_args)
         assert result['summary']['targets'] == users and result['summary']['unchanged'] == users, result['summary']
         if baseline is None:
@@ -248,9 +268,6 @@ def memory(bench, args):
 def one_user(bench, args):
     count = args.bulk_keys
     print('\n== one user, %d keys: the reconcile engine without Ansible ==' % count)
-    bench.reseed(1, 0)
-    api = metadata_api({'api_url': bench.server.url, 'token': TOKEN, 'validate_certs': True, 'ca_path': None, 'timeout': 30,
-                        'retries': 3, 'http_agent': 'benchmark'}.get)
     codec = Codec('text')
     desired = {'key-%06d' % i: 'value-%d' % i for i in range(count)}
     changed_one = dict(desired, **{'key-000001': 'changed'})
@@ -259,13 +276,17 @@ def one_user(bench, args):
             ('%d keys in sync, check mode' % count, desired, True, False),
             ('1 of %d changed, with purge' % count, changed_one, False, True)]
     print('%-52s %9s  %s' % ('run', 'seconds', 'requests'))
-    for label, metadata, check_mode, purge in runs:
-        bench.clear_log()
-        owner = User(user_id=user_id(0), org_id=ORG)
-        job = declare(owner=owner, codec=codec, state='present', metadata=metadata, purge=purge)
-        started = time.perf_counter()
-        reconcile(api=api, jobs=[job], codec=codec, check_mode=check_mode, masking=Masking(), purge=purge)
-        row(label, time.perf_counter() - started, counts(bench.log()))
+    for version in VERSIONS:
+        bench.reseed(1, 0)
+        api = metadata_api({'api_url': bench.server.url, 'token': TOKEN, 'validate_certs': True, 'ca_path': None, 'timeout': 30,
+                            'retries': 3, 'http_agent': 'benchmark', 'api_version': version}.get)
+        for label, metadata, check_mode, purge in runs:
+            bench.clear_log()
+            owner = User(user_id=user_id(0), org_id=ORG)
+            job = declare(owner=owner, codec=codec, state='present', metadata=metadata, purge=purge)
+            started = time.perf_counter()
+            reconcile(api=api, jobs=[job], codec=codec, check_mode=check_mode, masking=Masking(), purge=purge)
+            row('%s %s' % (version, label), time.perf_counter() - started, counts(bench.log()))
 
 
 def main():
