@@ -80,9 +80,9 @@ class V2Metadata(Protocol):
         items, total = self._search(owner, 'list metadata', owner.read_permission, self._path(owner) + '/search', body, None,
                                     METADATA_LISTING)
         if total and not items:
-            raise ZitadelError('Could not list metadata on %s: ZITADEL counts %d entries but shows none, so the credentials lack '
+            raise ZitadelError('Could not list metadata on %s: ZITADEL counts %d %s but shows none, so the credentials lack '
                                'permission %s on it. Grant the service account a role that includes %s, for example %s.'
-                               % (owner.description, total, owner.read_permission, owner.read_permission,
+                               % (owner.description, total, 'entry' if total == 1 else 'entries', owner.read_permission, owner.read_permission,
                                   ROLES_GRANTING[owner.read_permission]))
         return only({item['key']: decode_value(item.get('value')) for item in items}, keys, prefix)
 

@@ -354,15 +354,16 @@ def test_the_list_of_an_unknown_user_is_empty():
     assert V2Metadata(server).list(User('404')) == {} and len(server.requests) == 1
 
 
-def test_a_user_list_that_counts_entries_it_does_not_show_fails():
+@pytest.mark.parametrize('entries, counted', [({'a': b'1', 'b': b'2'}, '2 entries'), ({'a': b'1'}, '1 entry')])
+def test_a_user_list_that_counts_entries_it_does_not_show_fails(entries, counted):
     server = FakeZitadel()
-    server.put('user', '7', {'a': b'1', 'b': b'2'})
+    server.put('user', '7', entries)
     server.hidden.add('7')
     with pytest.raises(ZitadelError) as info:
         V2Metadata(server).list(User('7', org_id='1'))
-    assert str(info.value) == ('Could not list metadata on user 7 in organisation 1: ZITADEL counts 2 entries but shows none, so the '
+    assert str(info.value) == ('Could not list metadata on user 7 in organisation 1: ZITADEL counts %s but shows none, so the '
                                'credentials lack permission user.read on it. Grant the service account a role that includes '
-                               'user.read, for example ORG_USER_MANAGER or ORG_OWNER_VIEWER.')
+                               'user.read, for example ORG_USER_MANAGER or ORG_OWNER_VIEWER.' % counted)
     assert not isinstance(info.value, ZitadelApiError)
 
 
