@@ -4,7 +4,8 @@
 """Run the modules through ansible-playbook against the local ZITADEL-compatible server, with faults.
 
 Fixtures: `zitadel` (the server, reset for each test, with its control API), `ansible` (runs one
-task and returns its outcome and complete output) and `record` (one row of docs/reliability.md).
+task and returns its outcome and complete output), `api` (the routes of v1 or v2, for cases run over
+both) and `record` (one row of docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -241,6 +242,44 @@ def zitadel(server):
 @pytest.fixture
 def ansible(zitadel, tmp_path, collections):
     return Ansible(zitadel, tmp_path, collections)
+
+
+class Api:
+    """The routes of one API version (user_base % a user ID, then list_route or set_many_route; those of the test user
+    and of the organisation) and the RPC names the server logs."""
+
+    def __init__(self, version):
+        self.version = version
+        if version == 'v2':
+            self.user_base, self.list_route, self.set_many_route = '/v2/users/%s/metadata', '/search', ''
+            self.key_route, self.remove_many_route = '', ''  # keys travel in the body or the query string
+            self.org_set_many = '/v2/organizations/%s/metadata' % ORG
+            self.set_rpc = self.set_many_rpc = 'SetUserMetadata'
+            self.remove_rpc = self.remove_many_rpc = 'DeleteUserMetadata'
+        else:
+            self.user_base, self.list_route, self.set_many_route = '/management/v1/users/%s/metadata', '/_search', '/_bulk'
+            self.key_route, self.remove_many_route = '/%s', '/_bulk'
+            self.org_set_many = '/management/v1/metadata/_bulk'
+            self.set_rpc, self.set_many_rpc = 'SetUserMetadata', 'BulkSetUserMetadata'
+            self.remove_rpc, self.remove_many_rpc = 'RemoveUserMetadata', 'BulkRemoveUserMetadata'
+        user = self.user_base % USER
+        self.user_list, self.user_set_many, self.user_remove_many = user + self.list_route, user + self.set_many_route, user + self.remove_many_route
+
+    def user_key(self, key):
+        """The route that sets or removes one key of the test user."""
+        return self.user_base % USER + (self.key_route % key if self.key_route else '')
+
+    def args(self, args):
+        return dict(args, api_version=self.version)
+
+    def name(self, scenario):
+        return '%s (%s)' % (scenario, self.version)
+
+
+@pytest.fixture(params=['v1', 'v2'])
+def api(request):
+    """The fault cases that take it run over v1 and over v2."""
+    return Api(request.param)
 
 
 RECORDED = []

@@ -14,8 +14,6 @@ import pytest
 
 from conftest import BATCH, CLIENT_ID, CLIENT_SECRET, MISSING_USER, scratch_login_name
 
-USERS_PATH = '/management/v1/users/%s/metadata'
-LISTS = USERS_PATH % '*' + '/_search'
 SHARED = {'tenant': 'acme'}
 
 
@@ -41,23 +39,24 @@ def outcome_text(outcome):
     return 'ok, changed' if outcome.changed else 'ok, unchanged'
 
 
-def of_user(entries, user):
-    return [e for e in entries if e['path'].startswith(USERS_PATH % user + '/')]
+def of_user(entries, api, user):
+    base = api.user_base % user
+    return [e for e in entries if e['path'] == base or e['path'].startswith(base + '/')]
 
 
-def test_429_storm_pauses_every_worker(zitadel, ansible, record):
+def test_429_storm_pauses_every_worker(zitadel, ansible, record, api):
     """429 with Retry-After: 1 on four lists in two waves; each pause must hold back every worker, not only its own."""
     by_login_name = BATCH[::2]
     for user, count in ((BATCH[0], 1), (BATCH[1], 1), (BATCH[2], 1), (BATCH[9], 1)):
-        zitadel.fault('POST', USERS_PATH % user + '/_search', 'status', count=count, status=429, retry_after=1)
-    outcome = ansible.run('user_metadata_bulk', {'metadata': SHARED, 'users': items(BATCH, by_login_name), 'concurrency': 4})
+        zitadel.fault('POST', api.user_base % user + api.list_route, 'status', count=count, status=429, retry_after=1)
+    outcome = ansible.run('user_metadata_bulk', api.args({'metadata': SHARED, 'users': items(BATCH, by_login_name), 'concurrency': 4}))
     log = zitadel.requests()
     refused = [e['time'] for e in log if e['status'] == 429]
     # The client receives a 429 a few ms after it arrived and then holds every request until 1 s after that;
     # requests already on their way may still arrive within the first 0.1 s.
     inside = [e for e in log for t in refused if t + 0.1 < e['time'] < t + 0.95]
     bad = wrong(zitadel, BATCH)
-    record('429 with Retry-After: 1 on 4 of the lists of 12 users (concurrency 4, 6 by login name)',
+    record(api.name('429 with Retry-After: 1 on 4 of the lists of 12 users (concurrency 4, 6 by login name)'),
            'ok, changed; all 12 users right; 4 answered 429; no request within 1 s after a 429 (the pause is shared); '
            '29 requests; at most 4 in flight',
            '%s; %s; %d answered 429; %s; %d requests; %s' % (
@@ -79,16 +78,17 @@ def one_event_per_key(before, after, users):
     return '1 event per key (no duplicate write)' if not extra else 'events %s' % extra
 
 
-def test_server_errors_and_dropped_connections_in_a_batch(zitadel, ansible, record):
+def test_server_errors_and_dropped_connections_in_a_batch(zitadel, ansible, record, api):
     """A burst of 5xx and two dropped connections (nothing processed) on different users' lists and writes."""
     users = BATCH[:8]
-    faults = [(users[0], '/_search', 'drop', {}), (users[1], '/_bulk', 'status', {'status': 500, 'count': 2}),
-              (users[2], '/_bulk', 'status', {'status': 502}), (users[3], '/_search', 'status', {'status': 503}),
-              (users[4], '/_search', 'status', {'status': 504}), (users[5], '/_bulk', 'drop', {})]
+    lists, sets = api.list_route, api.set_many_route
+    faults = [(users[0], lists, 'drop', {}), (users[1], sets, 'status', {'status': 500, 'count': 2}),
+              (users[2], sets, 'status', {'status': 502}), (users[3], lists, 'status', {'status': 503}),
+              (users[4], lists, 'status', {'status': 504}), (users[5], sets, 'drop', {})]
     for user, route, action, options in faults:
-        zitadel.fault('POST', USERS_PATH % user + route, action, **options)
+        zitadel.fault('POST', api.user_base % user + route, action, **options)
     before = zitadel.users()
-    args = {'metadata': SHARED, 'users': items(users), 'concurrency': 4}
+    args = api.args({'metadata': SHARED, 'users': items(users), 'concurrency': 4})
     outcome = ansible.run('user_metadata_bulk', args)
     log = zitadel.requests()
     after = zitadel.users()
@@ -96,7 +96,7 @@ def test_server_errors_and_dropped_connections_in_a_batch(zitadel, ansible, reco
     rerun = ansible.run('user_metadata_bulk', args)
     writes = [e for e in zitadel.requests() if e['rpc'] != 'ListUserMetadata']
     bad = wrong(zitadel, users)
-    record('500 twice, 502, 503, 504 and two dropped connections on the lists and bulk sets of 8 users (concurrency 4)',
+    record(api.name('500 twice, 502, 503, 504 and two dropped connections on the lists and bulk sets of 8 users (concurrency 4)'),
            'ok, changed; all 8 users right; 1 event per key (no duplicate write); 7 faulted requests, 23 in all; '
            'rerun ok, unchanged with no write',
            '%s; %s; %s; %d faulted requests, %d in all; rerun %s with %s' % (
@@ -106,12 +106,12 @@ def test_server_errors_and_dropped_connections_in_a_batch(zitadel, ansible, reco
 
 
 @pytest.mark.parametrize('method', ['jwt_profile_file', 'client_credentials'])
-def test_token_expiring_mid_batch_is_renewed_once(zitadel, ansible, record, jwt_key, method):
+def test_token_expiring_mid_batch_is_renewed_once(zitadel, ansible, record, jwt_key, api, method):
     """Every issued token expires while 4 workers are busy; those whose request got 401 share one renewal."""
     credentials = ({'jwt_profile_file': str(jwt_key[0])} if method == 'jwt_profile_file'
                    else {'client_id': CLIENT_ID, 'client_secret': CLIENT_SECRET})
-    zitadel.fault('POST', USERS_PATH % BATCH[6] + '/_search', 'expire_tokens')
-    outcome = ansible.run('user_metadata_bulk', dict(credentials, token=None, metadata=SHARED, users=items(BATCH), concurrency=4))
+    zitadel.fault('POST', api.user_base % BATCH[6] + api.list_route, 'expire_tokens')
+    outcome = ansible.run('user_metadata_bulk', api.args(dict(credentials, token=None, metadata=SHARED, users=items(BATCH), concurrency=4)))
     log = zitadel.requests()
     rejected = [e for e in log if e['status'] == 401]
     statuses = {}
@@ -121,7 +121,7 @@ def test_token_expiring_mid_batch_is_renewed_once(zitadel, ansible, record, jwt_
     once_more = all(statuses[e['method'], e['path']] == [401, 200] for e in rejected)
     expected_total = 12 + 12 + 2 + len(rejected)
     bad = wrong(zitadel, BATCH)
-    record('Access token (%s) expiring mid-batch, 12 users, concurrency 4' % method,
+    record(api.name('Access token (%s) expiring mid-batch, 12 users, concurrency 4' % method),
            'ok, changed; all 12 users right; 2 token requests (1 renewal); at least 1 answered 401, each sent once more',
            '%s; %s; %d token requests (%d renewal); %s' % (
                outcome_text(outcome), 'all 12 users right' if not bad else 'wrong: %s' % bad,
@@ -131,19 +131,19 @@ def test_token_expiring_mid_batch_is_renewed_once(zitadel, ansible, record, jwt_
                else '%d answered 401, %d requests (expected %d)' % (len(rejected), len(log), expected_total)))
 
 
-def test_missing_user_among_many(zitadel, ansible, record):
+def test_missing_user_among_many(zitadel, ansible, record, api):
     """One user ID that does not exist among 8 items: the others are written, the task fails naming it."""
     users = BATCH[:3] + [MISSING_USER] + BATCH[3:7]
-    outcome = ansible.run('user_metadata_bulk', {'metadata': SHARED, 'users': items(users), 'concurrency': 4})
+    outcome = ansible.run('user_metadata_bulk', api.args({'metadata': SHARED, 'users': items(users), 'concurrency': 4}))
     entries = outcome.result.get('users') or []
     per_item = [(e.get('user_id'), bool(e.get('failed'))) for e in entries]
     present = [user for user in users if user != MISSING_USER]
     bad = wrong(zitadel, present)
     named = MISSING_USER in outcome.msg and '1 of 8 users failed' in outcome.msg
     zitadel.clear_log()
-    rerun = ansible.run('user_metadata_bulk', {'metadata': SHARED, 'users': items(present), 'concurrency': 4})
+    rerun = ansible.run('user_metadata_bulk', api.args({'metadata': SHARED, 'users': items(present), 'concurrency': 4}))
     writes = [e for e in zitadel.requests() if e['rpc'] != 'ListUserMetadata']
-    record('A user ID that does not exist among 8 users (concurrency 4)',
+    record(api.name('A user ID that does not exist among 8 users (concurrency 4)'),
            'failed naming the missing user ("1 of 8 users failed"); the 7 others right; 8 results in order, only '
            'users[3] failed; rerun without it ok, unchanged with no write',
            '%s naming %s; %s; %s; rerun without it %s with %s' % (
@@ -154,19 +154,19 @@ def test_missing_user_among_many(zitadel, ansible, record):
                outcome_text(rerun), 'no write' if not writes else '%d writes' % len(writes)))
 
 
-def test_lost_answer_of_a_bulk_set_in_a_batch(zitadel, ansible, record):
+def test_lost_answer_of_a_bulk_set_in_a_batch(zitadel, ansible, record, api):
     """The answer of one user's bulk set is lost after it was written; the retry must not add an event."""
     users = BATCH[:8]
     lost = users[4]
-    zitadel.fault('POST', USERS_PATH % lost + '/_bulk', 'drop_after')
+    zitadel.fault('POST', api.user_base % lost + api.set_many_route, 'drop_after')
     before = zitadel.users()
-    outcome = ansible.run('user_metadata_bulk', {'metadata': SHARED, 'users': items(users), 'concurrency': 4})
+    outcome = ansible.run('user_metadata_bulk', api.args({'metadata': SHARED, 'users': items(users), 'concurrency': 4}))
     log = zitadel.requests()
     after = zitadel.users()
     bad = wrong(zitadel, users)
-    record('Answer of one bulk set lost after it was written, 8 users (concurrency 4)',
+    record(api.name('Answer of one bulk set lost after it was written, 8 users (concurrency 4)'),
            'ok, changed; all 8 users right; that bulk set sent 2 times; 1 event per key (values stored once)',
            '%s; %s; that bulk set sent %d times; %s' % (
                outcome_text(outcome), 'all 8 users right' if not bad else 'wrong: %s' % bad,
-               sum(1 for e in of_user(log, lost) if e['rpc'] == 'BulkSetUserMetadata'),
+               sum(1 for e in of_user(log, api, lost) if e['rpc'] == api.set_many_rpc),
                one_event_per_key(before, after, users).replace('no duplicate write', 'values stored once')))
