@@ -67,6 +67,8 @@ class AutoMetadata:
     found by name through v2 only. Whether an owner exists is asked of the protocol that reads its metadata, whose
     view it must share."""
 
+    own_org_default = False  # v2 is tried first; a message that leaves out the organisation is never wrong
+
     def __init__(self, client):
         self.client = client
         v1, v2 = V1Metadata(client), V2Metadata(client)

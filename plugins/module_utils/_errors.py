@@ -20,7 +20,8 @@ UNAUTHENTICATED = 16
 
 USER_NOT_FOUND_IDS = frozenset(('COMMAND-uXHNj', 'COMMAND-4M0fs', 'QUERY-Dfbg2'))
 ORG_NOT_FOUND_IDS = frozenset(('AUTH-Bs7Ds', 'COMMAND-QXPGs'))
-PERMISSION_DENIED_IDS = frozenset(('AUTH-5mWD2', 'AUTHZ-HKJD33'))
+# AUTHZ-cdgFk (v2, 404 "membership not found"): the service account has no role in the target's organisation.
+PERMISSION_DENIED_IDS = frozenset(('AUTH-5mWD2', 'AUTHZ-HKJD33', 'AUTHZ-cdgFk'))
 # Roles of ZITADEL's default mapping that grant each permission (the narrowest first).
 ROLES_GRANTING = {
     'user.read': 'ORG_USER_MANAGER or ORG_OWNER_VIEWER',
@@ -118,6 +119,8 @@ class ZitadelApiError(ZitadelError):
         ctx = self.context
         org = ctx.org_description if ctx else 'the organisation'
         if self.error_id in USER_NOT_FOUND_IDS:
+            if org is None:  # a user reached in any organisation
+                return 'the user does not exist (%s). Check user_id.' % self.error_id
             return ('the user does not exist in %s (%s). Check user_id, and set org_id to the organisation '
                     'the user belongs to.' % (org, self.error_id))
         if self.error_id in ORG_NOT_FOUND_IDS:
@@ -125,7 +128,7 @@ class ZitadelApiError(ZitadelError):
         if self.status == 403 or self.error_id in PERMISSION_DENIED_IDS:
             permission = ctx.permission if ctx else 'the required permission'
             return ('the credentials lack permission %s in %s (%s). Grant the service account a role that includes '
-                    '%s, for example %s.' % (permission, org, self._server_ref(), permission,
+                    '%s, for example %s.' % (permission, org or "the user's organisation", self._server_ref(), permission,
                                              ROLES_GRANTING.get(permission, 'ORG_OWNER')))
         if self.status == 401:
             return ('the credentials were rejected (%s). Check that the token or key is valid, not expired and '

@@ -28,7 +28,6 @@ class User:
     noun = 'user'
     read_permission = 'user.read'
     write_permission = 'user.write'
-    check_hint = 'Check user_id, and set org_id to the organisation the user belongs to.'
 
     def __init__(self, user_id=None, login_name=None, org_id=None):
         check_header_value('org_id', org_id)
@@ -37,6 +36,9 @@ class User:
         self.org_id = org_id
         self.org_given = bool(org_id)
         self.found = False  # shown by a search of ZITADEL's users
+        # Without org_id, v1 acts in the service account's own organisation, while v2 reaches a user in any
+        # organisation: the protocol says which (Protocol.own_org_default), and messages name only what is known.
+        self.own_org_default = True
 
     @property
     def name(self):
@@ -46,11 +48,19 @@ class User:
 
     @property
     def org_description(self):
-        return _org_description(self.org_id)
+        """The user's organisation as messages name it; None when it is not known."""
+        return _org_description(self.org_id) if self.org_id or self.own_org_default else None
 
     @property
     def description(self):
-        return '%s in %s' % (self.name, self.org_description)
+        org = self.org_description
+        return '%s in %s' % (self.name, org) if org else self.name
+
+    @property
+    def check_hint(self):
+        if self.org_description is None:
+            return 'Check user_id.'
+        return 'Check user_id, and set org_id to the organisation the user belongs to.'
 
     def resolve(self, user_id, org_id):
         """The ID and organisation ZITADEL found for the login name; a given org_id stays."""

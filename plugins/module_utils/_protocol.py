@@ -158,6 +158,8 @@ class Protocol:
     missing_route_hint = ''
     # The field of a ListUsers result that holds the user's ID.
     user_id_field = 'id'
+    # Whether a user given without org_id is looked for in the service account's own organisation only.
+    own_org_default = True
 
     def __init__(self, client):
         self.client = client

@@ -264,13 +264,16 @@ def find_owners(api, owners):
     before any write if one is unknown, or when two items turn out to be the same owner."""
     users = [owner for owner in owners if owner.kind == 'user']
     orgs = [owner for owner in owners if owner.kind == 'org']
+    for user in users:
+        user.own_org_default = api.own_org_default
     by_name = [user for user in users if not user.user_id]
     missing = api.find_users(by_name) if by_name else []
     if missing:
         raise ZitadelError('No user has the login name %s. Nothing was written. Check the spelling (ZITADEL compares login '
                            'names ignoring case; whether they end in the organisation\'s domain depends on its domain '
                            'policy), or set org_id to the organisation the user belongs to.'
-                           % ', '.join('%r in %s' % (user.login_name, user.org_description) for user in missing))
+                           % ', '.join('%r in %s' % (user.login_name, user.org_description or 'any organisation the credentials may read')
+                                       for user in missing))
     unresolved = [org for org in orgs if not org.org_id]
     missing = api.find_orgs(unresolved) if unresolved else []
     if missing:

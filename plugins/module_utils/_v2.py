@@ -56,6 +56,7 @@ class V2Metadata(Protocol):
     """
 
     user_id_field = 'userId'
+    own_org_default = False
     missing_route_hint = ('ZITADEL serves the v2 user metadata since v4.0 and the v2 organisation metadata since v4.7 '
                           '(v2beta since v4.0); for an older server set api_version to v1, or to auto.')
 

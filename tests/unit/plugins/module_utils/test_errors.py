@@ -68,6 +68,20 @@ def test_with_context_keeps_the_details():
                               'for example ORG_SETTINGS_MANAGER or ORG_OWNER_VIEWER.')
 
 
+@pytest.mark.parametrize('status, code, error_id, reason', [
+    (400, 9, 'COMMAND-uXHNj', 'the user does not exist (COMMAND-uXHNj). Check user_id.'),
+    (404, 5, 'AUTHZ-cdgFk', "the credentials lack permission user.write in the user's organisation (HTTP 404, AUTHZ-cdgFk, "
+                            'membership not found). Grant the service account a role that includes user.write, for example '
+                            'ORG_USER_MANAGER or ORG_OWNER.'),
+])
+def test_a_user_reached_in_any_organisation_is_not_placed_in_one(status, code, error_id, reason):
+    """Over v2 a user given without org_id may be in any organisation: the message names none (org_description None)."""
+    error = ZitadelApiError(status, 'POST', '/p', code=code, error_id=error_id, server_message='%s (%s)' % (
+        'User could not be found' if status == 400 else 'membership not found', error_id))
+    explained = error.with_context(ErrorContext("set metadata key 'a'", 'user 7', 'user.write', None))
+    assert str(explained) == "Could not set metadata key 'a' on user 7: " + reason
+
+
 def test_partial_apply_error_names_what_was_written():
     cause = ZitadelApiError(503, 'DELETE', '/x')
     error = PartialApplyError(cause, 'set a, b')

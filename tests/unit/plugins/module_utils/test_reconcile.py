@@ -59,6 +59,8 @@ class FakeApi:
     is raised by that operation; delay[owner id] slows its list down.
     """
 
+    own_org_default = True  # as v1: a user without org_id is in the service account's own organisation
+
     def __init__(self, users=('1', '2', '3'), logins=None):
         self.existing = set(users)
         self.logins = dict(logins or {})  # lower-case login name -> (user_id, org_id)
@@ -611,6 +613,19 @@ def test_an_unknown_login_name_fails_before_any_write():
         run(api, jobs)
     assert str(info.value).startswith("No user has the login name 'Nobody' in organisation 5. Nothing was written.")
     assert api.operations('list', 'set', 'remove', 'missing') == []
+
+
+def test_a_protocol_that_reaches_users_in_any_organisation_names_none_it_was_not_given():
+    api = FakeApi(logins={'alice': ('1', '50')})
+    api.own_org_default = False  # as v2
+    reports = run(api, [job(user('2'), {'a': 'x'}), job(user(login_name='alice'), {'a': 'x'})])
+    assert [r['diff']['before_header'] for r in reports] == ['user 2', 'user alice (1) in organisation 50']
+    with pytest.raises(ZitadelError) as info:
+        run(api, [job(user(login_name='nobody'), {'a': 'x'})])
+    assert str(info.value).startswith("No user has the login name 'nobody' in any organisation the credentials may read.")
+    reports = run(api, [job(user('9'), {'a': 'x'})], check_mode=True)
+    assert reports[0]['msg'] == ('Could not predict a change on user 9: ZITADEL does not show this user to the credentials, so it '
+                                 'does not exist or the service account lacks user.read on it. Check user_id.')
 
 
 def test_a_login_name_of_a_user_also_named_by_id_fails():
