@@ -104,15 +104,21 @@ def test_concurrent_writers(api):
     assert int(api.user_set(ALICE, "end", "v").json()["details"]["sequence"]) == first + 81
 
 
-def _run_cli(*args: str) -> tuple[subprocess.Popen, str]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_cli(*args: str, background: bool = False) -> tuple[subprocess.Popen, str]:
+    """Start serve.py; background: with SIGINT ignored, as a job started with & in a script inherits it."""
     process = subprocess.Popen([sys.executable, str(HERE / "serve.py"), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=HERE.parents[1], env=dict(os.environ, PYTHONPATH=""))
+                               cwd=HERE.parents[1], env=dict(os.environ, PYTHONPATH=""), preexec_fn=_ignore_sigint if background else None)
     return process, process.stdout.readline()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
-def test_cli_serves_until_interrupted(sig):
-    process, line = _run_cli("--state", str(DEMO), "--port", "0")
+@pytest.mark.parametrize("sig, background", [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["ctrl-c", "sigint-in-background", "term"])
+def test_cli_serves_until_interrupted(sig, background):
+    process, line = _run_cli("--state", str(DEMO), "--port", "0", background=background)
     try:
         match = re.fullmatch(r"ZITADEL test server listening on (http://127\.0\.0\.1:\d+)\n", line)
         assert match, line

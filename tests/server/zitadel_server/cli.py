@@ -31,13 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         parser.exit(1, f"{parser.prog}: cannot listen on {LOOPBACK}:{args.port}: {exc}\n")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C and SIGTERM stop it; SIGINT explicitly, as a job started in the background inherits it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     suffix = f" (CA certificate: {server.cert_file})" if args.tls else ""
     print(f"ZITADEL test server listening on {server.url}{suffix}", flush=True)
     try:
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
     return 0
