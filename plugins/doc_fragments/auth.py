@@ -44,3 +44,31 @@ notes:
     (organisation metadata) in the organisation, for example through the ORG_USER_MANAGER or ORG_OWNER role.
   - Tokens, key contents and client secrets never appear in results, errors or logs.
 '''
+
+    # Where the lookup plugin also reads them: variables ansible_zitadel_*, and ansible.cfg section [zitadel] for what is
+    # not a secret.
+    # The environment variables are read as for the modules: only when no method is given otherwise.
+    PLUGINS = r'''
+options:
+  token:
+    vars:
+      - name: ansible_zitadel_token
+  jwt_profile_file:
+    ini:
+      - section: zitadel
+        key: jwt_profile_file
+    vars:
+      - name: ansible_zitadel_jwt_profile_file
+  jwt_profile_json:
+    vars:
+      - name: ansible_zitadel_jwt_profile_json
+  client_id:
+    ini:
+      - section: zitadel
+        key: client_id
+    vars:
+      - name: ansible_zitadel_client_id
+  client_secret:
+    vars:
+      - name: ansible_zitadel_client_secret
+'''

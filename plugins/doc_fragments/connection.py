@@ -76,3 +76,73 @@ options:
     type: str
     default: community.zitadel
 '''
+
+    # Where the lookup plugin also reads them: ansible.cfg section [zitadel] and variables ansible_zitadel_*, besides the
+    # environment. The prefix keeps variables such as a module's zitadel_token from being taken by accident.
+    PLUGINS = r'''
+options:
+  api_url:
+    env:
+      - name: ZITADEL_API_URL
+    ini:
+      - section: zitadel
+        key: api_url
+    vars:
+      - name: ansible_zitadel_api_url
+  org_id:
+    env:
+      - name: ZITADEL_ORG_ID
+    ini:
+      - section: zitadel
+        key: org_id
+    vars:
+      - name: ansible_zitadel_org_id
+  validate_certs:
+    env:
+      - name: ZITADEL_VALIDATE_CERTS
+    ini:
+      - section: zitadel
+        key: validate_certs
+    vars:
+      - name: ansible_zitadel_validate_certs
+  ca_path:
+    env:
+      - name: ZITADEL_CA_PATH
+    ini:
+      - section: zitadel
+        key: ca_path
+    vars:
+      - name: ansible_zitadel_ca_path
+  timeout:
+    env:
+      - name: ZITADEL_TIMEOUT
+    ini:
+      - section: zitadel
+        key: timeout
+    vars:
+      - name: ansible_zitadel_timeout
+  retries:
+    env:
+      - name: ZITADEL_RETRIES
+    ini:
+      - section: zitadel
+        key: retries
+    vars:
+      - name: ansible_zitadel_retries
+  api_version:
+    env:
+      - name: ZITADEL_API_VERSION
+    ini:
+      - section: zitadel
+        key: api_version
+    vars:
+      - name: ansible_zitadel_api_version
+  http_agent:
+    env:
+      - name: ZITADEL_HTTP_AGENT
+    ini:
+      - section: zitadel
+        key: http_agent
+    vars:
+      - name: ansible_zitadel_http_agent
+'''
