@@ -153,18 +153,8 @@ class Ansible:
                                                                      'dest': str(run_dir / 'result.json')},
                  'no_log': True},
             ]}]
-        (run_dir / 'playbook.yml').write_text(json.dumps(playbook))
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(('ZITADEL_', 'ANSIBLE_'))}
-        environ.update({
-            'ANSIBLE_COLLECTIONS_PATH': str(self.collections), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_LOCALHOST_WARNING': 'false', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-            'ANSIBLE_LOCAL_TEMP': str(run_dir / 'tmp'), 'ANSIBLE_HOME': str(run_dir / 'home'),
-        })
-        environ.update(env or {})
-        command = [str(Path(sys.executable).parent / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                   str(run_dir / 'playbook.yml')] + (['-' + 'v' * verbosity] if verbosity else [])
         started = time.monotonic()
-        process = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = self._playbook(run_dir, playbook, verbosity, env)
 
         def wait():
             output = process.communicate(timeout=300)[0]
@@ -176,6 +166,28 @@ class Ansible:
 
     def run(self, module, args, **kwargs):
         return self.start(module, args, **kwargs)()
+
+    def play(self, tasks, verbosity=0):
+        """Run any tasks on localhost; (return code, complete output)."""
+        self.runs += 1
+        run_dir = self.workdir / ('run%d' % self.runs)
+        run_dir.mkdir()
+        process = self._playbook(run_dir, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], verbosity)
+        output = process.communicate(timeout=300)[0]
+        return process.returncode, output
+
+    def _playbook(self, run_dir, playbook, verbosity, env=None):
+        (run_dir / 'playbook.yml').write_text(json.dumps(playbook))
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(('ZITADEL_', 'ANSIBLE_'))}
+        environ.update({
+            'ANSIBLE_COLLECTIONS_PATH': str(self.collections), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_LOCALHOST_WARNING': 'false', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+            'ANSIBLE_LOCAL_TEMP': str(run_dir / 'tmp'), 'ANSIBLE_HOME': str(run_dir / 'home'),
+        })
+        environ.update(env or {})
+        command = [str(Path(sys.executable).parent / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                   str(run_dir / 'playbook.yml')] + (['-' + 'v' * verbosity] if verbosity else [])
+        return subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope='session')

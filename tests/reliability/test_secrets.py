@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import ADMIN_PAT, BOB, CLIENT_ID, CLIENT_SECRET, MISSING_USER, USER, Ansible, Zitadel, ZitadelServer, scratch_user
+from conftest import ADMIN_PAT, BOB, CLIENT_ID, CLIENT_SECRET, MISSING_USER, ORG, USER, Ansible, Zitadel, ZitadelServer, scratch_user
 READER_PAT = 'it-reader-pat-not-a-secret'
 REJECTED_TOKEN = 'S3cr3t-rejected-token-1'
 LINE_BROKEN_TOKEN = 'S3cr3t-pat-line-1\nS3cr3t-pat-line-2'
 REPLACED_VALUE = 'S3cr3t-replaced-value-1'
 PARALLEL = 4
 CLEAN = 'no secret in output or result at verbosity 0 or -vvvv --diff'
+CLEAN_LOOKUP = 'no secret in the output'
 MASKED = {'value': '<sensitive>', 'value_base64': '<sensitive>'}
 NOT_NAMED = '<not named by the task>'
 
@@ -350,3 +351,27 @@ def test_issued_tokens_searched(runs, record):
     leaked = [leak for (_name, where), tasks in outcomes.items() for outcome in tasks for leak in leaks(outcome, where, issued)]
     record('Secrets: access tokens issued during the runs above', '12 issued; %s' % CLEAN,
            '%d issued; %s' % (len(issued['issued access token']), 'leaked ' + ', '.join(leaked) if leaked else CLEAN))
+
+
+def test_lookup_keeps_credentials_out_of_the_output(zitadel, ansible, record, jwt_key):
+    """The metadata lookup at -vvvv: a rejected token, then a JSON key, each from a variable as a vault would give it."""
+    zitadel.set_raw({'team': 'platform'})
+    connection = {'ansible_zitadel_api_url': zitadel.url, 'ansible_zitadel_org_id': ORG, 'ansible_zitadel_api_version': 'v1'}
+    read = "{{ lookup('community.zitadel.metadata', 'team', user_id='%s') }}" % USER
+    tasks = [
+        {'name': 'rejected token', 'ansible.builtin.debug': {'msg': read}, 'ignore_errors': True,
+         'vars': dict(connection, ansible_zitadel_token=REJECTED_TOKEN)},
+        {'name': 'JSON key', 'ansible.builtin.set_fact': {'team': read}, 'vars': dict(connection, ansible_zitadel_jwt_profile_json=jwt_key[1])},
+        {'name': 'the value', 'ansible.builtin.debug': {'msg': 'team is {{ team }}'}},
+    ]
+    returncode, output = ansible.play(tasks, verbosity=4)
+    key_lines = [line for line in json.loads(jwt_key[1])['key'].splitlines() if 'PRIVATE KEY' not in line]
+    secrets = {'rejected token': [REJECTED_TOKEN], 'key': key_lines, 'issued access token': zitadel.issued_tokens()}
+    leaked = [name for name, strings in secrets.items() if any(secret in output for secret in strings)]
+    rejected = "The lookup plugin 'community.zitadel.metadata' failed: Could not list metadata" in output and 'credentials were rejected' in output
+    record('Secrets: the metadata lookup at -vvvv, a rejected token and then a JSON key from variables',
+           'the first failed naming "credentials were rejected", the second read the value with 1 issued token; ' + CLEAN_LOOKUP,
+           '%s, the second %s with %d issued token; %s' % (
+               'the first failed naming "credentials were rejected"' if rejected else 'the first did not fail as meant',
+               'read the value' if returncode == 0 and 'team is platform' in output else 'did not read the value (rc %d)' % returncode,
+               len(secrets['issued access token']), 'leaked ' + ', '.join(leaked) if leaked else CLEAN_LOOKUP))
