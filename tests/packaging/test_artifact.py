@@ -1,0 +1,81 @@
+# Copyright (c) community.zitadel contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The collection artifact carries the tracked files only: never credentials, logs or other local files of a working tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = 'S3cr3t-local-file-content'
+# What a maintainer's tree may hold besides the tracked files: real credentials for the integration targets,
+# keys, logs, caches, test output, environments and earlier artifacts.
+LOCAL_FILES = [
+    'tests/integration/integration_config.yml',
+    '.build/integration-key.json',
+    'tests/output/junit/results.xml',
+    '.venv/pyvenv.cfg',
+    'plugins/module_utils/__pycache__/_client.cpython-312.pyc',
+    '.pytest_cache/v/cache/lastfailed',
+    'community-zitadel-0.0.1.tar.gz',
+    'changelogs/.plugin-cache.yaml',
+    '.env',
+    'ansible.log',
+    'tests/integration/zitadel-key.json',
+    'service-account.pem',
+    '.ansible/collections/README',
+    '.vscode/settings.json',
+    '.coverage',
+]
+
+
+def tracked_files():
+    listed = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout.decode().split('\0')
+    return [name for name in listed if name and (ROOT / name).is_file()]
+
+
+@pytest.fixture(scope='module')
+def artifact(tmp_path_factory):
+    """(names in the tarball, tracked files): built from a copy of the tracked files with every LOCAL_FILES entry added."""
+    tree = tmp_path_factory.mktemp('tree')
+    tracked = tracked_files()
+    for name in tracked:
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes((ROOT / name).read_bytes())
+    for name in LOCAL_FILES:
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text('token: %s\n' % SECRET)
+    out = tmp_path_factory.mktemp('dist')
+    galaxy = Path(sys.executable).parent / 'ansible-galaxy'
+    subprocess.run([str(galaxy), 'collection', 'build', '--output-path', str(out)], cwd=tree, check=True, capture_output=True)
+    (tarball,) = out.glob('community-zitadel-*.tar.gz')
+    with tarfile.open(tarball) as archive:
+        members = archive.getmembers()
+        contents = b''.join(archive.extractfile(m).read() for m in members if m.isfile())
+    return {m.name for m in members if m.isfile()}, tracked, contents
+
+
+@pytest.mark.parametrize('name', LOCAL_FILES)
+def test_a_local_file_never_ships(artifact, name):
+    assert name not in artifact[0]
+
+
+def test_only_tracked_files_ship(artifact):
+    shipped, tracked, _contents = artifact
+    assert shipped - set(tracked) == {'MANIFEST.json', 'FILES.json'}
+
+
+def test_no_local_content_ships(artifact):
+    assert SECRET.encode() not in artifact[2]
+
+
+def test_the_collection_ships(artifact):
+    shipped = artifact[0]
+    assert {'plugins/modules/user_metadata.py', 'plugins/lookup/metadata.py', 'roles/metadata/tasks/main.yml', 'README.md',
+            'meta/runtime.yml', 'changelogs/changelog.yaml'} <= shipped
