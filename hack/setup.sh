@@ -58,10 +58,16 @@ ln -sfn "$PWD" .build/collections/ansible_collections/community/zitadel
 
 # ansible-test bootstraps pip in its venvs with a get-pip.py it downloads, unless cached.
 cache=$HOME/.ansible/test/cache
+STAND_IN_MARK='Offline stand-in for get-pip.py, which ansible-test downloads'
 mkdir -p "$cache"
 pip_versions=$(sed -n "s/^ *pip='\([0-9.]*\)',$/\1/p" \
     .venv{,-2.19}/lib/python3.*/site-packages/ansible_test/_internal/python_requirements.py | sort -u)
 [ -n "$pip_versions" ] || { echo "setup: pip version wanted by ansible-test not found" >&2; exit 1; }
+# A file there that is not this stand-in (say, the real get-pip.py ansible-test downloaded) is left alone.
 for v in $pip_versions; do
-    cmp -s hack/get_pip.py "$cache/get_pip_${v//./_}.py" || cp hack/get_pip.py "$cache/get_pip_${v//./_}.py"
+    target=$cache/get_pip_${v//./_}.py
+    if [ ! -e "$target" ] || { ! cmp -s hack/get_pip.py "$target" && grep -q "$STAND_IN_MARK" "$target"; }; then
+        echo "setup: $target (offline stand-in for ansible-test's pip bootstrap)"
+        cp hack/get_pip.py "$target"
+    fi
 done
