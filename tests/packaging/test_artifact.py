@@ -1,7 +1,8 @@
 # Copyright (c) community.zitadel contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The collection artifact carries the tracked files only: never credentials, logs or other local files of a working tree."""
+"""The collection artifact carries the tracked files only, never credentials, logs or other local files of a working tree;
+installed, it tells ansible-builder what an execution environment needs."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = 'S3cr3t-local-file-content'
+SECRET = '-'.join(['S3cr3t', 'local', 'file', 'content'])  # joined, so that this file's own shipped source lacks it
 # What a maintainer's tree may hold besides the tracked files: real credentials for the integration targets,
 # keys, logs, caches, test output, environments and earlier artifacts.
 LOCAL_FILES = [
@@ -35,14 +37,18 @@ LOCAL_FILES = [
 ]
 
 
+def tool(name):
+    return str(Path(sys.executable).parent / name)
+
+
 def tracked_files():
     listed = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout.decode().split('\0')
     return [name for name in listed if name and (ROOT / name).is_file()]
 
 
 @pytest.fixture(scope='module')
-def artifact(tmp_path_factory):
-    """(names in the tarball, tracked files): built from a copy of the tracked files with every LOCAL_FILES entry added."""
+def tarball(tmp_path_factory):
+    """The artifact built from a copy of the tracked files with every LOCAL_FILES entry added."""
     tree = tmp_path_factory.mktemp('tree')
     tracked = tracked_files()
     for name in tracked:
@@ -52,9 +58,15 @@ def artifact(tmp_path_factory):
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text('token: %s\n' % SECRET)
     out = tmp_path_factory.mktemp('dist')
-    galaxy = Path(sys.executable).parent / 'ansible-galaxy'
-    subprocess.run([str(galaxy), 'collection', 'build', '--output-path', str(out)], cwd=tree, check=True, capture_output=True)
-    (tarball,) = out.glob('community-zitadel-*.tar.gz')
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(out)], cwd=tree, check=True, capture_output=True)
+    (built,) = out.glob('community-zitadel-*.tar.gz')
+    return built
+
+
+@pytest.fixture(scope='module')
+def artifact(tarball):
+    """(names of the files in the tarball, tracked files, their contents)."""
+    tracked = tracked_files()
     with tarfile.open(tarball) as archive:
         members = archive.getmembers()
         contents = b''.join(archive.extractfile(m).read() for m in members if m.isfile())
@@ -79,3 +91,11 @@ def test_the_collection_ships(artifact):
     shipped = artifact[0]
     assert {'plugins/modules/user_metadata.py', 'plugins/lookup/metadata.py', 'roles/metadata/tasks/main.yml', 'README.md',
             'meta/runtime.yml', 'changelogs/changelog.yaml'} <= shipped
+
+
+def test_ansible_builder_finds_the_python_requirements(tarball, tmp_path):
+    """meta/execution-environment.yml, read by ansible-builder from the installed collection, names requirements.txt."""
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'install', str(tarball), '-p', str(tmp_path)], check=True, capture_output=True)
+    found = subprocess.run([tool('ansible-builder'), 'introspect', '--sanitize', str(tmp_path)], check=True, capture_output=True, text=True)
+    wanted = [line.split('#')[0].strip() for line in (ROOT / 'requirements.txt').read_text().splitlines() if line.split('#')[0].strip()]
+    assert yaml.safe_load(found.stdout) == {'python': ['%s  # from collection community.zitadel' % line for line in wanted], 'system': []}
