@@ -5,7 +5,9 @@ SHELL := /bin/bash
 .NOTPARALLEL:  # ansible-test runs share one copy of the tree
 
 ANSIBLE_TEST := hack/ansible-test.sh
-section = @printf '\n========== %s ==========\n' "$(1)"
+# Every section starts with its name and ends with a line that says it passed, and how long it took.
+section = @mkdir -p .build && printf '%s\n%s\n' "$(1)" "$$(date +%s)" > .build/section && printf '\n========== %s ==========\n' "$(1)"
+passed = @{ read -r name; read -r start; } < .build/section && printf -- '---------- %s: passed in %d s\n' "$$name" $$(( $$(date +%s) - start ))
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
@@ -14,15 +16,18 @@ require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { ech
 
 # Add a check to `make test` by listing its target here.
 test: setup changelog-lint build sanity units integration reliability examples server-tests
+	@printf '\n========== make test: every check passed ==========\n'
 
 setup:
 	$(call section,setup)
 	hack/setup.sh
+	$(call passed)
 
 changelog-lint: setup
 	$(call section,changelog lint)
 	.venv/bin/antsibull-changelog lint
 	.venv/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	$(call passed)
 
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,
 # logs and other local files of a working tree out of it (tests/packaging builds from a tree that holds them).
@@ -30,6 +35,7 @@ build: setup
 	$(call section,build)
 	.venv/bin/ansible-galaxy collection build --force --output-path .build/dist
 	.venv/bin/python -m pytest tests/packaging
+	$(call passed)
 
 sanity: sanity-2.21 sanity-2.19
 
@@ -37,6 +43,7 @@ sanity: sanity-2.21 sanity-2.19
 sanity-2.21 sanity-2.19: sanity-%: setup
 	$(call section,sanity: ansible-core $*)
 	$(ANSIBLE_TEST) $* sanity
+	$(call passed)
 
 units: units-2.21 units-2.19
 
@@ -47,11 +54,13 @@ units-2.21: setup
 	$(call require-tests,tests/unit)
 	$(ANSIBLE_TEST) 2.21 units --venv --python 3.12
 	$(ANSIBLE_TEST) 2.21 units --venv --python 3.9
+	$(call passed)
 
 units-2.19: setup
 	$(call section,units: ansible-core 2.19)
 	$(call require-tests,tests/unit)
 	$(ANSIBLE_TEST) 2.19 units --venv --python 3.11
+	$(call passed)
 
 # pytest exits 5 when it collects no test: treat that as a failure, never as a pass.
 server-tests: setup
@@ -59,6 +68,7 @@ server-tests: setup
 	.venv/bin/python -m pytest tests/server || { rc=$$?; \
 	    if [ $$rc -eq 5 ]; then echo 'server-tests: pytest collected no test in tests/server' >&2; fi; \
 	    exit $$rc; }
+	$(call passed)
 
 integration: integration-2.21 integration-2.19
 
@@ -66,27 +76,32 @@ integration: integration-2.21 integration-2.19
 integration-2.21 integration-2.19: integration-%: setup
 	$(call section,integration: ansible-core $*)
 	hack/integration.sh $*
+	$(call passed)
 
 # Faults, misuse, secrets and TLS, run through ansible-playbook against the local server;
 # also checks that docs/reliability.md records what the suite observed.
 reliability: setup
 	$(call section,reliability)
 	.venv/bin/python -m pytest tests/reliability
+	$(call passed)
 
 # The EXAMPLES of every module, run as written against the local server.
 examples: setup
 	$(call section,module examples)
 	.venv/bin/python -m pytest tests/examples
+	$(call passed)
 
 # Times, request counts, ratios and peak memory, side by side (not part of `test`: speed is measured, not asserted).
 benchmark: setup
 	$(call section,benchmark)
 	.venv/bin/python hack/benchmark.py
+	$(call passed)
 
 # The quick start: the demo playbook against the local server (changed, ok, then a --check --diff audit).
 demo: setup
 	$(call section,demo)
 	.venv/bin/python hack/with_server.py --state demo/state.yml -- demo/run.sh
+	$(call passed)
 
 server: setup
 	.venv/bin/python tests/server/serve.py --state demo/state.yml --port 8080
