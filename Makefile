@@ -91,9 +91,9 @@ reliability: setup
 	.venv/bin/python -m pytest tests/reliability
 	$(call passed)
 
-# The EXAMPLES of every module, run as written against the local server.
+# The EXAMPLES of every module and plugin, run as written against the local server.
 examples: setup
-	$(call section,module examples)
+	$(call section,module and plugin examples)
 	.venv/bin/python -m pytest tests/examples
 	$(call passed)
 

@@ -75,7 +75,7 @@ seealso:
 EXAMPLES = r'''
 - name: Use a user's team in a task
   ansible.builtin.debug:
-    msg: "alice works in {{ lookup('community.zitadel.metadata', 'team', login_name='alice@acme.example') }}"
+    msg: "alice works in {{ lookup('community.zitadel.metadata', 'team', login_name='alice@acme.example.com') }}"
   vars:  # usually set once for the play or in the inventory
     ansible_zitadel_api_url: https://my-instance.zitadel.cloud
     ansible_zitadel_jwt_profile_file: /etc/zitadel/ansible-key.json

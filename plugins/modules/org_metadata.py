@@ -60,16 +60,16 @@ extends_documentation_fragment:
 EXAMPLES = r'''
 - name: Set the region of the organisation
   community.zitadel.org_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     key: region
     value: eu-west
 
 - name: Remove a key of the service account's own organisation
   community.zitadel.org_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
     key: legacy
     state: absent
 '''
@@ -80,7 +80,7 @@ org_id:
     - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: always
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 org_name:
   description: The name the task gave for the organisation.
   returned: when O(org_name) is given
@@ -132,8 +132,8 @@ diff:
   description: The decoded value before and after, as key to value maps headed by the organisation; only in diff mode.
   returned: when diff mode is on
   type: dict
-  sample: {before: {}, after: {region: eu-west}, before_header: organisation 300000000000000001,
-           after_header: organisation 300000000000000001}
+  sample: {before: {}, after: {region: eu-west}, before_header: organisation 281474976710656001,
+           after_header: organisation 281474976710656001}
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._module import ORG_ARGSPEC, VALUE_ARGSPEC, ZitadelModule

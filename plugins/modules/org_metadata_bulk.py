@@ -50,18 +50,18 @@ extends_documentation_fragment:
 EXAMPLES = r'''
 - name: Set settings of the organisation, leaving other keys alone
   community.zitadel.org_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     metadata:
       region: eu-west
       support_tier: gold
 
 - name: Make the organisation's metadata exactly this, keeping keys under "idp."
   community.zitadel.org_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     metadata:
       region: eu-west
     purge: true
@@ -69,20 +69,20 @@ EXAMPLES = r'''
 
 - name: Many organisations in one task
   community.zitadel.org_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
     metadata: {managed_by: ansible}
     orgs:
-      - org_id: "300000000000000001"
+      - org_id: "281474976710656001"
         metadata: {region: eu-west}
-      - org_id: "300000000000000002"
+      - org_id: "281474976710656002"
         metadata: {region: us-east}
 
 - name: Remove keys
   community.zitadel.org_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     metadata: [legacy_region]
     state: absent
 '''
@@ -93,7 +93,7 @@ org_id:
     - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: without O(orgs)
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 org_name:
   description: The name the task gave for the organisation.
   returned: without O(orgs), when O(org_name) is given
@@ -183,7 +183,7 @@ orgs:
         type: str
         returned: when RV(orgs[].failed) is true
   sample:
-    - {org_id: '300000000000000001', changed: true, added: [team], updated: [], removed: [], unchanged: [tenant],
+    - {org_id: '281474976710656001', changed: true, added: [team], updated: [], removed: [], unchanged: [tenant],
        failed: false}
 summary:
   description: Totals over the organisations of O(orgs).
@@ -219,7 +219,7 @@ diff:
   returned: when diff mode is on
   type: raw
   sample: {before: {region: eu-central, legacy_id: <not named by the task>}, after: {region: eu-west, team: platform},
-           before_header: organisation 300000000000000001, after_header: organisation 300000000000000001}
+           before_header: organisation 281474976710656001, after_header: organisation 281474976710656001}
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._module import BULK_ARGSPEC, ORGS_ARGSPEC, VALUE_ARGSPEC, ZitadelModule

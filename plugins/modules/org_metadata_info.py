@@ -43,9 +43,9 @@ extends_documentation_fragment:
 EXAMPLES = r'''
 - name: Read all metadata of the organisation
   community.zitadel.org_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
   register: acme
 
 - name: Use one value
@@ -54,19 +54,19 @@ EXAMPLES = r'''
 
 - name: Read the JSON values under a prefix
   community.zitadel.org_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     prefix: "app."
     encoding: json
 
 - name: Read the region of many organisations
   community.zitadel.org_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
     orgs:
-      - org_id: "300000000000000001"
-      - org_id: "300000000000000002"
+      - org_id: "281474976710656001"
+      - org_id: "281474976710656002"
     keys: [region]
 '''
 
@@ -76,7 +76,7 @@ org_id:
     - ID of the organisation. For the service account's own one, V(null) with O(api_version=v1); the v2 API looks it up.
   returned: without O(orgs)
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 org_name:
   description: The name the task gave for the organisation.
   returned: without O(orgs), when O(org_name) is given
@@ -122,7 +122,7 @@ orgs:
         type: str
         returned: when RV(orgs[].failed) is true
   sample:
-    - {org_id: '300000000000000001', metadata: {team: {value: platform, value_base64: cGxhdGZvcm0=}}, failed: false}
+    - {org_id: '281474976710656001', metadata: {team: {value: platform, value_base64: cGxhdGZvcm0=}}, failed: false}
 summary:
   description: Totals over the organisations of O(orgs).
   returned: with O(orgs)

@@ -59,19 +59,19 @@ extends_documentation_fragment:
 EXAMPLES = r'''
 - name: Set the team of a user
   community.zitadel.user_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
     key: team
     value: platform
 
 - name: Store a structure as JSON (compared by meaning)
   community.zitadel.user_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
     key: quotas
     encoding: json
     value:
@@ -80,20 +80,20 @@ EXAMPLES = r'''
 
 - name: Store a secret without showing it in any output
   community.zitadel.user_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
     key: api_secret
     value: "{{ alice_api_secret }}"
     sensitive: true
 
 - name: Remove a key of a user named by login name
   community.zitadel.user_metadata:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    login_name: alice
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    login_name: alice@acme.example.com
     key: legacy_id
     state: absent
 '''
@@ -103,7 +103,7 @@ user_id:
   description: ID of the user (found by login name when O(login_name) was given).
   returned: always
   type: str
-  sample: "300000000000000101"
+  sample: "281474976710656101"
 login_name:
   description: The login name, when the task named the user by it.
   returned: when O(login_name) is given
@@ -113,7 +113,7 @@ org_id:
   description: The organisation of the user; V(null) for the service account's own one.
   returned: always
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 added:
   description: The key, when it did not exist and was set (or would be, in check mode).
   returned: always
@@ -160,8 +160,8 @@ diff:
   description: The decoded value before and after, as key to value maps headed by the user; only in diff mode.
   returned: when diff mode is on
   type: dict
-  sample: {before: {team: platform}, after: {team: infra}, before_header: user 300000000000000101,
-           after_header: user 300000000000000101}
+  sample: {before: {team: platform}, after: {team: infra}, before_header: user 281474976710656101,
+           after_header: user 281474976710656101}
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._module import USER_ARGSPEC, VALUE_ARGSPEC, ZitadelModule

@@ -46,22 +46,40 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
+- name: Give the connection once, for every module of the collection
+  module_defaults:
+    group/community.zitadel.zitadel:
+      api_url: https://my-instance.zitadel.cloud
+      jwt_profile_file: /etc/zitadel/ansible-key.json
+      org_id: "281474976710656001"
+  block:
+    - name: Keep the team of two users
+      community.zitadel.user_metadata_bulk:
+        users:
+          - {login_name: alice@acme.example.com, metadata: {team: platform}}
+          - {user_id: "281474976710656102", metadata: {team: payments}}
+
+    - name: Keep the region of their organisation
+      community.zitadel.org_metadata:
+        key: region
+        value: eu-west
+
 - name: Set the profile keys of a user, leaving other keys alone
   community.zitadel.user_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
     metadata:
       team: platform
       cost_center: "4711"
 
 - name: Make the metadata exactly this, except keys that an identity provider manages
   community.zitadel.user_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    login_name: alice
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    login_name: alice@acme.example.com
     metadata:
       team: platform
     purge: true
@@ -69,23 +87,23 @@ EXAMPLES = r'''
 
 - name: Many users in one task, by login name or ID, with keys for all and keys of their own
   community.zitadel.user_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     metadata: {tenant: acme}
     users:
-      - login_name: alice
+      - login_name: alice@acme.example.com
         metadata: {team: platform}
-      - user_id: "300000000000000102"
+      - user_id: "281474976710656102"
     concurrency: 8
   register: result
 
 - name: Remove keys
   community.zitadel.user_metadata_bulk:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
     metadata: [legacy_id, old_team]
     state: absent
 '''
@@ -95,7 +113,7 @@ user_id:
   description: ID of the user (found by login name when O(login_name) was given).
   returned: with O(user_id) or O(login_name)
   type: str
-  sample: "300000000000000101"
+  sample: "281474976710656101"
 login_name:
   description: The login name, when the task named the user by it.
   returned: with O(login_name)
@@ -105,7 +123,7 @@ org_id:
   description: The organisation of the user; V(null) for the service account's own one.
   returned: with O(user_id) or O(login_name)
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 added:
   description: Keys that did not exist and were set (or would be, in check mode).
   returned: with O(user_id) or O(login_name)
@@ -194,7 +212,7 @@ users:
         type: str
         returned: when RV(users[].failed) is true
   sample:
-    - {user_id: '300000000000000101', login_name: alice, org_id: '300000000000000001', changed: true, added: [team],
+    - {user_id: '281474976710656101', login_name: alice@acme.example.com, org_id: '281474976710656001', changed: true, added: [team],
        updated: [], removed: [], unchanged: [tenant], failed: false}
 summary:
   description: Totals over the users of O(users).
@@ -230,7 +248,7 @@ diff:
   returned: when diff mode is on
   type: raw
   sample: {before: {region: eu-central, legacy_id: <not named by the task>}, after: {region: eu-west, team: platform},
-           before_header: user alice (300000000000000101), after_header: user alice (300000000000000101)}
+           before_header: user alice (281474976710656101), after_header: user alice (281474976710656101)}
 '''
 
 from ansible_collections.community.zitadel.plugins.module_utils._module import (

@@ -44,10 +44,10 @@ extends_documentation_fragment:
 EXAMPLES = r'''
 - name: Read all metadata of a user
   community.zitadel.user_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    user_id: "300000000000000101"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    user_id: "281474976710656101"
   register: alice
 
 - name: Use one value
@@ -56,21 +56,21 @@ EXAMPLES = r'''
 
 - name: Read the JSON values under a prefix, of a user named by login name
   community.zitadel.user_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
-    login_name: alice
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
+    login_name: alice@acme.example.com
     prefix: "app."
     encoding: json
 
 - name: Read one key of many users in one task
   community.zitadel.user_metadata_info:
-    api_url: http://127.0.0.1:8080
-    token: "{{ zitadel_token }}"
-    org_id: "300000000000000001"
+    api_url: https://my-instance.zitadel.cloud
+    jwt_profile_file: /etc/zitadel/ansible-key.json
+    org_id: "281474976710656001"
     users:
-      - login_name: alice
-      - user_id: "300000000000000102"
+      - login_name: alice@acme.example.com
+      - user_id: "281474976710656102"
     keys: [team]
   register: teams
 '''
@@ -80,7 +80,7 @@ user_id:
   description: ID of the user (found by login name when O(login_name) was given).
   returned: with O(user_id) or O(login_name)
   type: str
-  sample: "300000000000000101"
+  sample: "281474976710656101"
 login_name:
   description: The login name, when the task named the user by it.
   returned: with O(login_name)
@@ -90,7 +90,7 @@ org_id:
   description: The organisation of the user; V(null) for the service account's own one.
   returned: with O(user_id) or O(login_name)
   type: str
-  sample: "300000000000000001"
+  sample: "281474976710656001"
 metadata:
   description: The entries, key to entry, sorted by key.
   returned: with O(user_id) or O(login_name)
@@ -135,7 +135,7 @@ users:
         type: str
         returned: when RV(users[].failed) is true
   sample:
-    - {user_id: '300000000000000101', login_name: alice, org_id: '300000000000000001', failed: false,
+    - {user_id: '281474976710656101', login_name: alice@acme.example.com, org_id: '281474976710656001', failed: false,
        metadata: {team: {value: platform, value_base64: cGxhdGZvcm0=}}}
 summary:
   description: Totals over the users of O(users).
