@@ -11,11 +11,11 @@ passed = @{ read -r name; read -r start; } < .build/section && printf -- '------
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
-.PHONY: test setup changelog-lint licences build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
+.PHONY: test setup changelog-lint licences docs-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
         server-tests integration integration-2.21 integration-2.19 reliability examples benchmark demo server
 
 # Add a check to `make test` by listing its target here.
-test: setup changelog-lint licences build sanity units integration reliability examples server-tests
+test: setup changelog-lint licences docs-lint build sanity units integration reliability examples server-tests
 	@printf '\n========== make test: every check passed ==========\n'
 
 setup:
@@ -33,6 +33,13 @@ changelog-lint: setup
 licences: setup
 	$(call section,licences)
 	.venv/bin/reuse lint --quiet
+	$(call passed)
+
+# The documentation markup of every plugin, and its references to options, return values and other plugins.
+docs-lint: setup
+	$(call section,documentation lint)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs \
+	    .build/collections/ansible_collections/community/zitadel
 	$(call passed)
 
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,
