@@ -40,6 +40,8 @@ options:
     description:
       - Name of the organisation whose metadata to read, compared ignoring case, instead of O(org_id). Looked up through
         the v2 organisation search, so it needs O(api_version) V(auto) or V(v2).
+      - An O(org_id) from a variable, C(ansible.cfg) or the environment yields to it; O(org_id) given to the lookup
+        conflicts with it.
     type: str
   encoding:
     description:
@@ -118,6 +120,8 @@ class LookupModule(LookupBase):
         variables = {name: self._templar.template(value) for name, value in (variables or {}).items() if name.startswith(VARIABLES)}
         self.set_options(var_options=variables, direct=kwargs)
         try:
+            if kwargs.get('org_id') and kwargs.get('org_name'):
+                raise ZitadelError('the lookup: give one of org_id and org_name, not both.')
             return self._values(terms, 'default' in kwargs)
         except ZitadelError as exc:
             raise AnsibleLookupError(str(exc)) from None

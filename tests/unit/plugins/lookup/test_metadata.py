@@ -88,6 +88,13 @@ def test_sensitive_keys_are_masked(zitadel):
     assert lookup('team', 'api_secret', user_id=USER, sensitive_keys=['*_secret']) == ['platform', '<sensitive>']
 
 
+def test_an_org_id_from_a_variable_yields_to_org_name(zitadel):
+    """Over v1 a name cannot be looked up: the error proves that org_name, not the variable's org_id, named the owner."""
+    with pytest.raises(AnsibleLookupError, match="^org_name 'globex': organisations are found by name through ZITADEL's v2"):
+        lookup('region', org_name='globex', variables={'ansible_zitadel_org_id': OWN_ORG})
+    assert zitadel.calls == []
+
+
 def test_options_come_from_variables(zitadel):
     variables = {'ansible_zitadel_api_url': 'https://zitadel.example.com', 'ansible_zitadel_token': 'pat-from-vars',
                  'ansible_zitadel_api_version': 'v1', 'ansible_zitadel_org_id': OTHER_ORG, 'zitadel_client_id': 'not-an-option',
@@ -103,6 +110,7 @@ def test_options_come_from_variables(zitadel):
     (['team'], {'user_id': USER, 'login_name': 'alice'}, 'the lookup: give exactly one of user_id and login_name, not both.'),
     (['team'], {'user_id': USER, 'org_name': 'acme'}, 'org_name names an organisation, whose metadata is read only without user_id '
                                                       'and login_name.'),
+    (['region'], {'org_id': OWN_ORG, 'org_name': 'acme'}, 'the lookup: give one of org_id and org_name, not both.'),
     ([], {'user_id': USER}, "Name at least one metadata key to read, for example lookup('community.zitadel.metadata', 'team', ...)."),
     ([7], {'user_id': USER}, 'Metadata keys are strings, not int (7).'),
 ])
