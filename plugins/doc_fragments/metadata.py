@@ -115,7 +115,8 @@ options:
     default: 8
 '''
 
-    # The user options of the user metadata modules; the argspec is USER_ARGSPEC in module_utils/_module.py.
+    # The user options of the user metadata modules (the argspec is USER_ARGSPEC in module_utils/_module.py), and where
+    # to read further.
     USER = r'''
 options:
   user_id:
@@ -133,9 +134,20 @@ options:
       - Whether login names end in the organisation's domain depends on the organisation's domain policy.
       - Many login names of one task are looked up together, one request per organisation and 1000 names.
     type: str
+seealso:
+  - plugin: community.zitadel.metadata
+    plugin_type: lookup
+    description: Read values inline in a template.
+  - name: ZITADEL user metadata, v2 API
+    description: The user service routes used with O(api_version=v2), and by default where the server has them.
+    link: https://zitadel.com/docs/reference/api/user/zitadel.user.v2.UserService.SetUserMetadata
+  - name: ZITADEL user metadata, Management API v1
+    description: The routes used with O(api_version=v1), and by default on servers without v2.
+    link: https://zitadel.com/docs/reference/api/management/zitadel.management.v1.ManagementService.SetUserMetadata
 '''
 
-    # The organisation of the organisation modules; the argspec is ORG_ARGSPEC in module_utils/_module.py.
+    # The organisation of the organisation modules (the argspec is ORG_ARGSPEC in module_utils/_module.py), and where
+    # to read further.
     ORG = r'''
 options:
   org_name:
@@ -147,6 +159,16 @@ options:
         with it.
       - Many names of one task are looked up together, in one request for one name, else one per 1000 organisations.
     type: str
+seealso:
+  - plugin: community.zitadel.metadata
+    plugin_type: lookup
+    description: Read values inline in a template.
+  - name: ZITADEL organisation metadata, v2 API
+    description: The organisation service routes used with O(api_version=v2), and by default where the server has them.
+    link: https://zitadel.com/docs/reference/api/org/zitadel.org.v2.OrganizationService.SetOrganizationMetadata
+  - name: ZITADEL organisation metadata, Management API v1
+    description: The routes used with O(api_version=v1), and by default on servers without v2.
+    link: https://zitadel.com/docs/reference/api/management/zitadel.management.v1.ManagementService.SetOrgMetadata
 '''
 
     # Many users in one task (write modules); the argspec is USERS_ARGSPEC in module_utils/_module.py.

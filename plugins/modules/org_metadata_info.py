@@ -20,15 +20,6 @@ seealso:
     description: Set or remove one key of an organisation.
   - module: community.zitadel.org_metadata_bulk
     description: Many keys of one or many organisations, optionally purging the rest.
-  - plugin: community.zitadel.metadata
-    plugin_type: lookup
-    description: Read values inline in a template.
-  - name: ZITADEL organisation metadata, v2 API
-    description: The organisation service routes used with O(api_version=v2), and by default where the server has them.
-    link: https://zitadel.com/docs/reference/api/org/zitadel.org.v2.OrganizationService.SetOrganizationMetadata
-  - name: ZITADEL organisation metadata, Management API v1
-    description: The routes used with O(api_version=v1), and by default on servers without v2.
-    link: https://zitadel.com/docs/reference/api/management/zitadel.management.v1.ManagementService.SetOrgMetadata
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth

@@ -38,15 +38,6 @@ seealso:
     description: Many keys of one or many users, optionally purging the rest.
   - module: community.zitadel.user_metadata_info
     description: Read the metadata of one or many users.
-  - plugin: community.zitadel.metadata
-    plugin_type: lookup
-    description: Read values inline in a template.
-  - name: ZITADEL user metadata, v2 API
-    description: The user service routes used with O(api_version=v2), and by default where the server has them.
-    link: https://zitadel.com/docs/reference/api/user/zitadel.user.v2.UserService.SetUserMetadata
-  - name: ZITADEL user metadata, Management API v1
-    description: The routes used with O(api_version=v1), and by default on servers without v2.
-    link: https://zitadel.com/docs/reference/api/management/zitadel.management.v1.ManagementService.SetUserMetadata
 extends_documentation_fragment:
   - community.zitadel.connection
   - community.zitadel.auth
