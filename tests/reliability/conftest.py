@@ -60,6 +60,13 @@ class Outcome:
     def msg(self):
         return self.result.get('msg', '')
 
+    @property
+    def text(self):
+        """'failed', 'ok, changed' or 'ok, unchanged', as the rows of docs/reliability.md say it."""
+        if self.failed:
+            return 'failed'
+        return 'ok, changed' if self.changed else 'ok, unchanged'
+
 
 class Zitadel:
     """The running server: its URL, its control API, and raw reads that bypass the modules."""

@@ -13,12 +13,6 @@ from conftest import ORG, USER, scratch_user
 BIG = 500000  # bytes, ZITADEL's largest value
 
 
-def outcome_text(outcome):
-    if outcome.failed:
-        return 'failed'
-    return 'ok, changed' if outcome.changed else 'ok, unchanged'
-
-
 def counts(zitadel):
     return zitadel.control('GET', 'requests')['counts']
 
@@ -34,7 +28,7 @@ def test_dot_segment_keys(zitadel, ansible, record):
     gone = zitadel.metadata()
     outcomes.append(ansible.run('user_metadata_bulk', dict(user, metadata=['.', '..'], state='absent')))
     seen = counts(zitadel)
-    texts = [outcome_text(o) for o in outcomes]
+    texts = [o.text for o in outcomes]
     single = sum(seen.get(rpc, 0) for rpc in ('SetUserMetadata', 'RemoveUserMetadata', 'GetUserMetadata', 'Redirect'))
     record('Keys . and .. set and removed (user_metadata, user_metadata_bulk; 5 tasks)',
            'ok, changed 4 times, then ok, unchanged; both stored, then both gone; 2 bulk sets, 2 bulk removals, '
@@ -68,7 +62,7 @@ def test_server_with_a_lower_list_maximum(zitadel, ansible, record):
            'after the same %d lists' % (
                'ok' if not read.failed else 'failed', read_keys, sum(1 for e in lists if e['status'] != 200),
                ', '.join(sorted({str(e['status']) for e in lists if e['status'] != 200})) or 'none',
-               sum(1 for e in lists if e['status'] == 200), outcome_text(purged),
+               sum(1 for e in lists if e['status'] == 200), purged.text,
                250 - len(zitadel.metadata()) if zitadel.metadata() == {'k000': b'v000'} else -1,
                sum(1 for e in purge_log if e['rpc'] == 'BulkRemoveUserMetadata'),
                sum(1 for e in purge_log if e['rpc'] == 'ListUserMetadata')))
@@ -92,7 +86,7 @@ def test_nine_values_of_500000_bytes(zitadel, ansible, record):
            'ok, changed; 2 bulk sets (8 + 1 keys) answered 200, 9 stored; read ok, 9 values right; 7 lists answered 429 '
            '(size), none retried; 9 lists',
            '%s; %d bulk sets (%s keys) answered %s, %d stored; read %s, %s; %d lists answered 429 (size), %s; %d lists' % (
-               outcome_text(written), len(sets), ' + '.join(str(len(e['keys'])) for e in sets),
+               written.text, len(sets), ' + '.join(str(len(e['keys'])) for e in sets),
                ', '.join(sorted({str(e['status']) for e in sets})),
                sum(1 for k, v in values.items() if held.get(k) == v.encode()),
                'ok' if not read.failed else 'failed', '9 values right' if returned == values else '%d values right'

@@ -33,12 +33,6 @@ def wrong(zitadel, users):
     return [user for user in users if held[user][0] != declared(user)]
 
 
-def outcome_text(outcome):
-    if outcome.failed:
-        return 'failed'
-    return 'ok, changed' if outcome.changed else 'ok, unchanged'
-
-
 def of_user(entries, api, user):
     base = api.user_base % user
     return [e for e in entries if e['path'] == base or e['path'].startswith(base + '/')]
@@ -60,7 +54,7 @@ def test_429_storm_pauses_every_worker(zitadel, ansible, record, api):
            'ok, changed; all 12 users right; 4 answered 429; no request within 1 s after a 429 (the pause is shared); '
            '29 requests; at most 4 in flight',
            '%s; %s; %d answered 429; %s; %d requests; %s' % (
-               outcome_text(outcome), 'all 12 users right' if not bad else 'wrong: %s' % bad, len(refused),
+               outcome.text, 'all 12 users right' if not bad else 'wrong: %s' % bad, len(refused),
                'no request within 1 s after a 429 (the pause is shared)' if not inside
                else '%d requests within 1 s after a 429' % len(inside),
                len(log), 'at most 4 in flight' if zitadel.in_flight() <= 4 else '%d in flight' % zitadel.in_flight()))
@@ -100,9 +94,9 @@ def test_server_errors_and_dropped_connections_in_a_batch(zitadel, ansible, reco
            'ok, changed; all 8 users right; 1 event per key (no duplicate write); 7 faulted requests, 23 in all; '
            'rerun ok, unchanged with no write',
            '%s; %s; %s; %d faulted requests, %d in all; rerun %s with %s' % (
-               outcome_text(outcome), 'all 8 users right' if not bad else 'wrong: %s' % bad,
+               outcome.text, 'all 8 users right' if not bad else 'wrong: %s' % bad,
                one_event_per_key(before, after, users), sum(1 for e in log if e['fault']), len(log),
-               outcome_text(rerun), 'no write' if not writes else '%d writes' % len(writes)))
+               rerun.text, 'no write' if not writes else '%d writes' % len(writes)))
 
 
 @pytest.mark.parametrize('method', ['jwt_profile_file', 'client_credentials'])
@@ -124,7 +118,7 @@ def test_token_expiring_mid_batch_is_renewed_once(zitadel, ansible, record, jwt_
     record(api.name('Access token (%s) expiring mid-batch, 12 users, concurrency 4' % method),
            'ok, changed; all 12 users right; 2 token requests (1 renewal); at least 1 answered 401, each sent once more',
            '%s; %s; %d token requests (%d renewal); %s' % (
-               outcome_text(outcome), 'all 12 users right' if not bad else 'wrong: %s' % bad,
+               outcome.text, 'all 12 users right' if not bad else 'wrong: %s' % bad,
                sum(1 for e in log if e['rpc'] == 'Token'),
                sum(1 for e in log if e['rpc'] == 'Token') - 1,
                'at least 1 answered 401, each sent once more' if rejected and once_more and len(log) == expected_total
@@ -147,11 +141,11 @@ def test_missing_user_among_many(zitadel, ansible, record, api):
            'failed naming the missing user ("1 of 8 users failed"); the 7 others right; 8 results in order, only '
            'users[3] failed; rerun without it ok, unchanged with no write',
            '%s naming %s; %s; %s; rerun without it %s with %s' % (
-               outcome_text(outcome), 'the missing user ("1 of 8 users failed")' if named else '"%s"' % outcome.msg[:200],
+               outcome.text, 'the missing user ("1 of 8 users failed")' if named else '"%s"' % outcome.msg[:200],
                'the 7 others right' if not bad else 'wrong: %s' % bad,
                '8 results in order, only users[3] failed' if per_item == [(u, u == MISSING_USER) for u in users]
                else 'results %s' % per_item,
-               outcome_text(rerun), 'no write' if not writes else '%d writes' % len(writes)))
+               rerun.text, 'no write' if not writes else '%d writes' % len(writes)))
 
 
 def test_lost_answer_of_a_bulk_set_in_a_batch(zitadel, ansible, record, api):
@@ -167,6 +161,6 @@ def test_lost_answer_of_a_bulk_set_in_a_batch(zitadel, ansible, record, api):
     record(api.name('Answer of one bulk set lost after it was written, 8 users (concurrency 4)'),
            'ok, changed; all 8 users right; that bulk set sent 2 times; 1 event per key (values stored once)',
            '%s; %s; that bulk set sent %d times; %s' % (
-               outcome_text(outcome), 'all 8 users right' if not bad else 'wrong: %s' % bad,
+               outcome.text, 'all 8 users right' if not bad else 'wrong: %s' % bad,
                sum(1 for e in of_user(log, api, lost) if e['rpc'] == api.set_many_rpc),
                one_event_per_key(before, after, users).replace('no duplicate write', 'values stored once')))

@@ -14,12 +14,6 @@ from conftest import ORG, USER
 QUERY_LIMIT = 4096  # what the collection keeps a removal's query string under, for proxies in front of ZITADEL
 
 
-def outcome_text(outcome):
-    if outcome.failed:
-        return 'failed'
-    return 'ok, changed' if outcome.changed else 'ok, unchanged'
-
-
 def seed_user_metadata(zitadel, entries, **settings):
     state = zitadel.state()
     state['settings'].update(settings)
@@ -45,10 +39,10 @@ def test_removal_too_long_for_one_url(zitadel, ansible, record):
            'ok, changed; each key removed once in 14 removals, every query string under 4 KiB; kept left alone; '
            'repeat ok, unchanged with 1 list',
            '%s; %s in %d removals, %s; %s; repeat %s with %s' % (
-               outcome_text(outcome), 'each key removed once' if removed == sorted(keys) else 'removed %d keys' % len(removed),
+               outcome.text, 'each key removed once' if removed == sorted(keys) else 'removed %d keys' % len(removed),
                len(removals), 'every query string under 4 KiB' if longest < QUERY_LIMIT else 'one of %d characters' % longest,
                'kept left alone' if left == {'kept': b'v'} else 'left %s' % sorted(left),
-               outcome_text(repeat), '1 list' if [e['rpc'] for e in zitadel.requests()] == ['ListUserMetadata'] else zitadel.requests()))
+               repeat.text, '1 list' if [e['rpc'] for e in zitadel.requests()] == ['ListUserMetadata'] else zitadel.requests()))
 
 
 def test_server_without_v1_metadata(zitadel, ansible, record):
@@ -63,8 +57,8 @@ def test_server_without_v1_metadata(zitadel, ansible, record):
            'v1 failed naming HTTP 404 and api_version, not changed; 1 request, nothing written; '
            'auto ok, changed with 1 v2 list and 1 v2 set',
            'v1 %s%s, %s; %d request, %s; auto %s with %s' % (
-               outcome_text(pinned), ' naming HTTP 404 and api_version' if 'HTTP 404' in pinned.msg and 'api_version' in pinned.msg
+               pinned.text, ' naming HTTP 404 and api_version' if 'HTTP 404' in pinned.msg and 'api_version' in pinned.msg
                else ' "%s"' % pinned.msg, 'changed' if pinned.changed else 'not changed', len(pinned_log),
                'nothing written' if not any(e['rpc'] == 'SetUserMetadata' for e in pinned_log) else 'written',
-               outcome_text(auto), '1 v2 list and 1 v2 set' if auto_log == [('v2', 'ListUserMetadata'), ('v2', 'SetUserMetadata')]
+               auto.text, '1 v2 list and 1 v2 set' if auto_log == [('v2', 'ListUserMetadata'), ('v2', 'SetUserMetadata')]
                else auto_log))
