@@ -2,21 +2,26 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := test
-.NOTPARALLEL:  # ansible-test runs share one copy of the tree
 
 ANSIBLE_TEST := hack/ansible-test.sh
 # Every section starts with its name and ends with a line that says it passed, and how long it took.
-section = @mkdir -p .build && printf '%s\n%s\n' "$(1)" "$$(date +%s)" > .build/section && printf '\n========== %s ==========\n' "$(1)"
-passed = @{ read -r name; read -r start; } < .build/section && printf -- '---------- %s: passed in %d s\n' "$$name" $$(( $$(date +%s) - start ))
+section = @mkdir -p .build/sections && printf '%s\n%s\n' "$(1)" "$$(date +%s)" > .build/sections/$@ && printf '\n========== %s ==========\n' "$(1)"
+passed = @{ read -r name; read -r start; } < .build/sections/$@ && printf -- '---------- %s: passed in %d s\n' "$$name" $$(( $$(date +%s) - start ))
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
-.PHONY: test setup changelog-lint licences docs-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
-        server-tests integration integration-2.21 integration-2.19 reliability examples benchmark demo server
+CORES := 2.21 2.20 2.19
+.PHONY: test checks setup changelog-lint licences docs-lint build sanity units integration reliability examples \
+        server-tests benchmark demo server $(foreach c,$(CORES),sanity-$(c) units-$(c) integration-$(c))
 
-# Add a check to `make test` by listing its target here.
-test: setup changelog-lint licences docs-lint build sanity units integration reliability examples server-tests
+# Add a check to `make test` by listing its target under `checks`, longest first: the checks run two at a
+# time (each ansible-test run has its own copy of the tree), and each prints its log whole when it ends.
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target checks
 	@printf '\n========== make test: every check passed ==========\n'
+
+checks: integration-2.21 integration-2.20 integration-2.19 reliability sanity units \
+        changelog-lint licences docs-lint build examples server-tests
 
 setup:
 	$(call section,setup)
@@ -50,15 +55,15 @@ build: setup
 	.venv/bin/python -m pytest tests/packaging
 	$(call passed)
 
-sanity: sanity-2.21 sanity-2.19
+sanity: $(foreach c,$(CORES),sanity-$(c))
 
 # Without --python, ansible-test tests every module Python that hack/setup.sh linked.
-sanity-2.21 sanity-2.19: sanity-%: setup
+$(foreach c,$(CORES),sanity-$(c)): sanity-%: setup
 	$(call section,sanity: ansible-core $*)
 	$(ANSIBLE_TEST) $* sanity
 	$(call passed)
 
-units: units-2.21 units-2.19
+units: $(foreach c,$(CORES),units-$(c))
 
 # --venv: ansible-test makes a venv per Python with its own unit test tools (pytest, pytest-mock,
 # pytest-xdist, mock) plus tests/unit/requirements.txt. 3.9 is the oldest module Python tested.
@@ -67,6 +72,12 @@ units-2.21: setup
 	$(call require-tests,tests/unit)
 	$(ANSIBLE_TEST) 2.21 units --venv --python 3.12
 	$(ANSIBLE_TEST) 2.21 units --venv --python 3.9
+	$(call passed)
+
+units-2.20: setup
+	$(call section,units: ansible-core 2.20)
+	$(call require-tests,tests/unit)
+	$(ANSIBLE_TEST) 2.20 units --venv --python 3.13
 	$(call passed)
 
 units-2.19: setup
@@ -83,10 +94,10 @@ server-tests: setup
 	    exit $$rc; }
 	$(call passed)
 
-integration: integration-2.21 integration-2.19
+integration: $(foreach c,$(CORES),integration-$(c))
 
 # Every target under tests/integration/targets, against the local ZITADEL-compatible server.
-integration-2.21 integration-2.19: integration-%: setup
+$(foreach c,$(CORES),integration-$(c)): integration-%: setup
 	$(call section,integration: ansible-core $*)
 	hack/integration.sh $*
 	$(call passed)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare what the checks need; a rerun with nothing changed does next to nothing.
 #   .venv       Python 3.12 + ansible-core 2.21 (main environment)
+#   .venv-2.20  Python 3.13 + ansible-core 2.20
 #   .venv-2.19  Python 3.11 + ansible-core 2.19
 #   .build/bin  python3.X for each module Python found, and shellcheck: hack/ansible-test.sh
 #               puts it first on PATH so ansible-test sees exactly these
@@ -40,6 +41,7 @@ make_venv() {
 }
 
 make_venv .venv 3.12 hack/requirements-2.21.txt
+make_venv .venv-2.20 3.13 hack/requirements-2.20.txt
 make_venv .venv-2.19 3.11 hack/requirements-2.19.txt
 
 mkdir -p .build/bin
@@ -61,7 +63,7 @@ cache=$HOME/.ansible/test/cache
 STAND_IN_MARK='Offline stand-in for get-pip.py, which ansible-test downloads'
 mkdir -p "$cache"
 pip_versions=$(sed -n "s/^ *pip='\([0-9.]*\)',$/\1/p" \
-    .venv{,-2.19}/lib/python3.*/site-packages/ansible_test/_internal/python_requirements.py | sort -u)
+    .venv{,-2.20,-2.19}/lib/python3.*/site-packages/ansible_test/_internal/python_requirements.py | sort -u)
 [ -n "$pip_versions" ] || { echo "setup: pip version wanted by ansible-test not found" >&2; exit 1; }
 # A file there that is not this stand-in (say, the real get-pip.py ansible-test downloaded) is left alone.
 for v in $pip_versions; do
