@@ -7,20 +7,19 @@ installed, it tells ansible-builder what an execution environment needs."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import tarfile
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT, copy_tracked_files, tool, tracked_files
+
 SECRET = '-'.join(['S3cr3t', 'local', 'file', 'content'])  # joined, so that this file's own shipped source lacks it
 # What a maintainer's tree may hold besides the tracked files: real credentials for the integration targets,
 # keys, logs, caches, test output, environments and earlier artifacts.
 LOCAL_FILES = [
     'tests/integration/integration_config.yml',
-    '.build/integration-key.json',
+    '.build/integration-2.21/service-account-key.json',
     'tests/output/junit/results.xml',
     '.venv/pyvenv.cfg',
     'plugins/module_utils/__pycache__/_client.cpython-312.pyc',
@@ -37,23 +36,10 @@ LOCAL_FILES = [
 ]
 
 
-def tool(name):
-    return str(Path(sys.executable).parent / name)
-
-
-def tracked_files():
-    listed = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout.decode().split('\0')
-    return [name for name in listed if name and (ROOT / name).is_file()]
-
-
 @pytest.fixture(scope='module')
 def tarball(tmp_path_factory):
     """The artifact built from a copy of the tracked files with every LOCAL_FILES entry added."""
-    tree = tmp_path_factory.mktemp('tree')
-    tracked = tracked_files()
-    for name in tracked:
-        (tree / name).parent.mkdir(parents=True, exist_ok=True)
-        (tree / name).write_bytes((ROOT / name).read_bytes())
+    tree = copy_tracked_files(tmp_path_factory.mktemp('tree'))
     for name in LOCAL_FILES:
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text('token: %s\n' % SECRET)
