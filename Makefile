@@ -11,7 +11,7 @@ passed = @{ read -r name; read -r start; } < .build/section && printf -- '------
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
-.PHONY: test setup changelog-lint licences docs-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
+.PHONY: test setup changelog-lint licences docs-lint docsite build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
         server-tests integration integration-2.21 integration-2.19 reliability examples benchmark demo server
 
 # Add a check to `make test` by listing its target here.
@@ -40,6 +40,14 @@ docs-lint: setup
 	$(call section,documentation lint)
 	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs \
 	    .build/collections/ansible_collections/community/zitadel
+	$(call passed)
+
+# The HTML docs site, built offline with Sphinx warnings as errors into .build/docsite/html, then every page opened in
+# headless Chromium: what a reader must see, nothing loaded from the network, screenshots in .build/docsite/screenshots.
+docsite: setup
+	$(call section,docs site)
+	hack/docsite/build.sh
+	.venv/bin/python -m pytest tests/docsite
 	$(call passed)
 
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,
