@@ -35,6 +35,11 @@ CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--no-first-run']
 LOCAL_SCHEMES = ('file', 'data')
+REPOSITORY_FILES = '%s/blob/main/' % yaml.safe_load((ROOT / 'galaxy.yml').read_text())['repository']
+# The text of the matching elements that are rendered and visible, in one call to the browser.
+VISIBLE_TEXTS = """elements => elements
+    .filter(element => element.checkVisibility({visibilityProperty: true}) && element.getClientRects().length)
+    .map(element => element.innerText)"""
 # The link icon the theme shows after a heading or an environment variable.
 HEADERLINK = re.compile('[\uf0c1\N{PILCROW SIGN}]$')
 
@@ -81,9 +86,7 @@ class Page:
 
     def texts(self, selector):
         """The rendered text of every visible element that matches."""
-        locator = self.page.locator(selector)
-        return [HEADERLINK.sub('', locator.nth(index).inner_text()).strip()
-                for index in range(locator.count()) if locator.nth(index).is_visible()]
+        return [HEADERLINK.sub('', text).strip() for text in self.page.eval_on_selector_all(selector, VISIBLE_TEXTS)]
 
     def heading(self):
         return self.texts('h1')[0]
@@ -200,3 +203,8 @@ def test_guide_page_shows_every_section(open_page, guide):
     assert shown == headings
     assert not page.texts('.problematic, .system-message')
     assert len(page.texts('div[role=main] div.highlight pre')) == source.count('.. code-block::')
+    for block in page.texts('div[role=main] div.highlight-yaml pre'):  # as a reader would copy it
+        yaml.safe_load(block)
+    # Links to files of this repository, such as docs/reliability.md, lead to files that exist.
+    hrefs = page.page.eval_on_selector_all('div[role=main] a[href]', 'links => links.map(link => link.href)')
+    assert not [href for href in hrefs if href.startswith(REPOSITORY_FILES) and not (ROOT / href[len(REPOSITORY_FILES):]).is_file()]
