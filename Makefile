@@ -35,10 +35,10 @@ licences: setup
 	.venv/bin/reuse lint --quiet
 	$(call passed)
 
-# The documentation markup of every plugin, and its references to options, return values and other plugins.
+# The documentation markup of every plugin, and its and the guides' references to options, return values and plugins.
 docs-lint: setup
 	$(call section,documentation lint)
-	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs \
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
 	    .build/collections/ansible_collections/community/zitadel
 	$(call passed)
 
