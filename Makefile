@@ -11,7 +11,7 @@ passed = @{ read -r name; read -r start; } < .build/sections/$@ && printf -- '--
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
 CORES := 2.21 2.20 2.19
-.PHONY: test checks setup changelog-lint licences docs-lint build sanity units integration reliability examples \
+.PHONY: test checks setup changelog-lint licences docs-lint docsite build sanity units integration reliability examples \
         server-tests benchmark demo server $(foreach c,$(CORES),sanity-$(c) units-$(c) integration-$(c))
 
 # Add a check to `make test` by listing its target under `checks`, longest first: the checks run two at a
@@ -20,7 +20,7 @@ test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target checks
 	@printf '\n========== make test: every check passed ==========\n'
 
-checks: integration-2.21 integration-2.20 integration-2.19 reliability sanity units \
+checks: integration-2.21 integration-2.20 integration-2.19 reliability sanity units docsite \
         changelog-lint licences docs-lint build examples server-tests
 
 setup:
@@ -40,11 +40,19 @@ licences: setup
 	.venv/bin/reuse lint --quiet
 	$(call passed)
 
-# The documentation markup of every plugin, and its references to options, return values and other plugins.
+# The documentation markup of every plugin, and its and the guides' references to options, return values and plugins.
 docs-lint: setup
 	$(call section,documentation lint)
-	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs \
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
 	    .build/collections/ansible_collections/community/zitadel
+	$(call passed)
+
+# The HTML docs site, built offline with Sphinx warnings as errors into .build/docsite/html, then every page opened in
+# headless Chromium: what a reader must see, nothing loaded from the network, screenshots in .build/docsite/screenshots.
+docsite: setup
+	$(call section,docs site)
+	hack/docsite/build.sh
+	.venv/bin/python -m pytest tests/docsite
 	$(call passed)
 
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,

@@ -6,6 +6,7 @@
 #   .build/bin  python3.X for each module Python found, and shellcheck: hack/ansible-test.sh
 #               puts it first on PATH so ansible-test sees exactly these
 #   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
+#   /usr/bin/chromium  Debian's chromium, the headless browser of the docsite test (make docsite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,15 @@ make_venv() {
     "$dir/bin/python" -m pip install --quiet -r "$reqs" -c hack/constraints.txt
     echo "$stamp" > "$dir/.setup-stamp"
 }
+
+# The docsite test drives Debian's chromium; a rerun finds it and does nothing.
+if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: chromium (apt-get)"
+    if ! log=$({ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } 2>&1); then
+        printf '%s\nsetup: could not install Debian'"'"'s chromium (as root: apt-get install chromium)\n' "$log" >&2
+        exit 1
+    fi
+fi
 
 make_venv .venv 3.12 hack/requirements-2.21.txt
 make_venv .venv-2.20 3.13 hack/requirements-2.20.txt
