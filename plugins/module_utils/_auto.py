@@ -72,6 +72,7 @@ class AutoMetadata:
     def __init__(self, client):
         self.client = client
         v1, v2 = V1Metadata(client), V2Metadata(client)
+        v1.missing_route_hint = ''  # v1 is the last resort: when it lacks a route too, api_url is what is wrong
         self._metadata = {'user': Negotiation([v2, v1]), 'org': Negotiation([v2, V2Metadata(client, org_api='v2beta'), v1])}
         self._user_search = Negotiation([v2, v1])
         self._org_search = v2

@@ -221,4 +221,4 @@ def _json_body(response, method, path, strict=True):
     if not strict:
         return {}
     raise ZitadelApiError(response.status_code, method, path,
-                          server_message='the answer is not a JSON object; is api_url the ZITADEL API?')
+                          server_message='the answer is not a JSON object, so api_url may not point at the ZITADEL API')

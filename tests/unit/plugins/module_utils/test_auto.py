@@ -205,12 +205,15 @@ def test_a_list_hidden_by_permission_settles_the_family():
     assert api._metadata['user']._settled  # pylint: disable=protected-access
 
 
-def test_the_last_protocol_raises_its_routing_error():
+def test_the_last_protocol_raises_its_routing_error_pointing_at_api_url():
+    """Every API version was tried, so the message does not suggest another api_version."""
     server = FakeZitadel(routes=NO_V2)
     server.faults.append(('*', '/management/v1/*', routing_error('POST', '/management/v1/users/9/metadata/_search')))
     with pytest.raises(ZitadelApiError) as info:
         AutoMetadata(server).list(carol())
-    assert info.value.is_routing_not_found and 'Management API v1' in str(info.value)
+    assert info.value.is_routing_not_found
+    assert str(info.value).endswith('(HTTP 404 for POST /management/v1/users/9/metadata/_search). '
+                                    'Check that api_url is the root URL of the ZITADEL API.')
     assert len(server.requests) == 2
 
 
