@@ -46,29 +46,39 @@ notes:
 '''
 
     # Where the lookup plugin also reads them: variables ansible_zitadel_*, and ansible.cfg section [zitadel] for what is
-    # not a secret.
-    # The environment variables are read as for the modules: only when no method is given otherwise.
+    # not a secret. The environment variables count as for the modules, only when no method is given otherwise: the
+    # lookup passes select_auth() only the values that did not come from the environment.
     PLUGINS = r'''
 options:
   token:
+    env:
+      - name: ZITADEL_TOKEN
     vars:
       - name: ansible_zitadel_token
   jwt_profile_file:
+    env:
+      - name: ZITADEL_JWT_PROFILE_FILE
     ini:
       - section: zitadel
         key: jwt_profile_file
     vars:
       - name: ansible_zitadel_jwt_profile_file
   jwt_profile_json:
+    env:
+      - name: ZITADEL_JWT_PROFILE_JSON
     vars:
       - name: ansible_zitadel_jwt_profile_json
   client_id:
+    env:
+      - name: ZITADEL_CLIENT_ID
     ini:
       - section: zitadel
         key: client_id
     vars:
       - name: ansible_zitadel_client_id
   client_secret:
+    env:
+      - name: ZITADEL_CLIENT_SECRET
     vars:
       - name: ansible_zitadel_client_secret
 '''

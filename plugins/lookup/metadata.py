@@ -104,6 +104,7 @@ import base64
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.community.zitadel.plugins.module_utils._auth import AUTH_OPTION_NAMES
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelError
 from ansible_collections.community.zitadel.plugins.module_utils._options import metadata_api
 from ansible_collections.community.zitadel.plugins.module_utils._owners import named, organisation, user
@@ -126,6 +127,12 @@ class LookupModule(LookupBase):
         except ZitadelError as exc:
             raise AnsibleLookupError(str(exc)) from None
 
+    def _option_not_from_environment(self, name):
+        """An auth option's environment variable is for when no method is given otherwise, as for the modules:
+        select_auth() reads it itself, so that ZITADEL_TOKEN does not clash with a jwt_profile_file given here."""
+        value, origin = self.get_option_and_origin(name)
+        return None if name in AUTH_OPTION_NAMES and str(origin).startswith('env') else value
+
     def _values(self, terms, has_default):
         get = self.get_option
         if get('user_id') or get('login_name'):
@@ -140,7 +147,7 @@ class LookupModule(LookupBase):
             if not isinstance(key, str):
                 raise ZitadelError('Metadata keys are strings, not %s (%r).' % (type(key).__name__, key))
         codec = Codec(get('encoding'))
-        api = metadata_api(get, concurrency=1)
+        api = metadata_api(self._option_not_from_environment, concurrency=1)
         report = read(api=api, owners=[owner], codec=codec, masking=Masking(patterns=get('sensitive_keys')), keys=terms)[0]
         if report['failed']:
             raise ZitadelError(report['msg'])

@@ -11,6 +11,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
+from ansible_collections.community.zitadel.plugins.module_utils import _options
+from ansible_collections.community.zitadel.plugins.module_utils._auth import select_auth
 from ansible_collections.community.zitadel.plugins.module_utils._client import ZitadelClient
 from ansible_collections.community.zitadel.plugins.module_utils._errors import ZitadelApiError
 from ansible_collections.community.zitadel.tests.unit.plugins.modules.conftest import OTHER_ORG, OWN_ORG, USER, FakeZitadel
@@ -133,3 +135,45 @@ def test_a_server_error_names_the_user_and_never_the_token(zitadel):
         lookup('team', user_id=USER)
     assert str(info.value).startswith('Could not list metadata on user %s' % USER) and 'credentials were rejected' in str(info.value)
     assert 'pat-secret-123' not in str(info.value)
+
+
+@pytest.fixture
+def chosen_auth(monkeypatch):
+    """The auth method each lookup built, with its secrets."""
+    chosen = []
+
+    def spy(options, environ):
+        auth = select_auth(options, environ)
+        chosen.append((type(auth).__name__, auth.secrets()))
+        return auth
+    monkeypatch.setattr(_options, 'select_auth', spy)
+    return chosen
+
+
+def test_the_environment_gives_the_credentials_when_no_option_does(zitadel, chosen_auth, monkeypatch):
+    monkeypatch.setenv('ZITADEL_TOKEN', 'pat-from-env')
+    connection = {name: value for name, value in CONNECTION.items() if name != 'token'}
+    loader = DataLoader()
+    plugin = lookup_loader.get('community.zitadel.metadata', loader=loader, templar=Templar(loader=loader))
+    assert plugin.run(['team'], variables={}, user_id=USER, **connection) == ['platform']
+    assert chosen_auth == [('TokenAuth', ['pat-from-env'])]
+
+
+def test_an_auth_option_wins_over_another_method_in_the_environment(zitadel, chosen_auth, monkeypatch):
+    """As in the modules, ZITADEL_CLIENT_ID/SECRET do not clash with a token given to the lookup."""
+    monkeypatch.setenv('ZITADEL_CLIENT_ID', 'client-from-env')
+    monkeypatch.setenv('ZITADEL_CLIENT_SECRET', 'secret-from-env')
+    assert lookup('team', user_id=USER) == ['platform']
+    assert chosen_auth == [('TokenAuth', ['pat-secret-123'])]
+
+
+def test_two_methods_in_the_environment_fail_before_any_request(zitadel, monkeypatch):
+    monkeypatch.setenv('ZITADEL_TOKEN', 'pat-from-env')
+    monkeypatch.setenv('ZITADEL_JWT_PROFILE_FILE', '/nowhere/key.json')
+    connection = {name: value for name, value in CONNECTION.items() if name != 'token'}
+    loader = DataLoader()
+    plugin = lookup_loader.get('community.zitadel.metadata', loader=loader, templar=Templar(loader=loader))
+    with pytest.raises(AnsibleLookupError, match='^Give exactly one authentication method; the environment variables set ZITADEL_TOKEN and '
+                                                 'ZITADEL_JWT_PROFILE_FILE.$'):
+        plugin.run(['team'], variables={}, user_id=USER, **connection)
+    assert zitadel.calls == []
