@@ -29,6 +29,7 @@ MAX_ROWS = 500  # default rows of the HTML table, most severe first; report.json
 FILES = ('report.json', 'report.html', 'report.junit.xml')
 CHANGES = ('added', 'updated', 'removed')
 STATUSES = ('failed', 'drifted', 'in_sync')  # most severe first
+_RANK = {status: index for index, status in enumerate(STATUSES)}
 # option of the bulk module -> kind of its targets, the module, and the result fields naming a target
 KINDS = {
     'orgs': ('organisation', 'org_metadata_bulk', 'org_id', 'org_name'),
@@ -139,7 +140,7 @@ def _text(value):
     return str(value).encode('utf-8', 'replace').decode('utf-8')
 
 
-def label(target):
+def _label(target):
     """How a target is named to people: its name and ID, or what of them is known."""
     name, ident = target['name'], target['id']
     if name and ident:
@@ -147,14 +148,13 @@ def label(target):
     return name or ident or '(unknown)'
 
 
-def org_label(org):
+def _org_label(org):
     return org['name'] or org['org_id'] or "the service account's own organisation"
 
 
 def by_severity(targets):
     """Failed targets first, then drifted ones with the most key changes, then in sync; by kind and name within."""
-    rank = {status: index for index, status in enumerate(STATUSES)}
-    return sorted(targets, key=lambda t: (rank[t['status']], -len(t['changes']), t['kind'], label(t)))
+    return sorted(targets, key=lambda t: (_RANK[t['status']], -len(t['changes']), t['kind'], _label(t)))
 
 
 def summary(report):
@@ -184,7 +184,7 @@ def _xml(text):
     return _XML_INVALID.sub('\ufffd', text)
 
 
-def change_line(change):
+def _change_line(change):
     return '%s %s: %s -> %s' % (change['change'], change['key'], _or_absent(change['current']), _or_absent(change['declared']))
 
 
@@ -209,14 +209,14 @@ def to_junit(report):
             case = ET.SubElement(suite, 'testcase', classname='zitadel.%s' % option, name='community.zitadel.%s' % module, time='0')
             ET.SubElement(case, 'failure', type='error', message=_xml(error['msg'])).text = _xml(error['msg'])
         for target in targets:
-            case = ET.SubElement(suite, 'testcase', classname='zitadel.%s' % option, name=_xml('%s %s' % (kind, label(target))), time='0')
+            case = ET.SubElement(suite, 'testcase', classname='zitadel.%s' % option, name=_xml('%s %s' % (kind, _label(target))), time='0')
             if target['status'] == 'failed':
                 ET.SubElement(case, 'failure', type='error', message=_xml(target['error'])).text = _xml(target['error'])
             elif target['status'] == 'drifted':
                 counts = ', '.join('%d %s' % (n, change) for change in CHANGES
                                    for n in [sum(1 for c in target['changes'] if c['change'] == change)] if n)
                 ET.SubElement(case, 'failure', type='drift', message='drift: %s' % counts).text = _xml(
-                    '\n'.join(change_line(c) for c in target['changes']))
+                    '\n'.join(_change_line(c) for c in target['changes']))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'
 
@@ -234,7 +234,7 @@ h2{font-size:16px;margin:0 0 12px}
 .badge{display:inline-block;padding:1px 10px;border-radius:999px;color:#fff;font-size:12px;font-weight:600;vertical-align:2px}
 .in_sync{--c:var(--ok)}.drifted{--c:var(--drift)}.failed{--c:var(--fail)}
 .badge,.tag{background:var(--c,var(--muted))}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;margin:20px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:12px;margin:20px 0}
 .card{background:#fff;border:1px solid var(--line);border-top:4px solid var(--c,var(--muted));border-radius:8px;padding:10px 14px}
 .card b{display:block;font-size:28px;line-height:1.2}
 .card span{color:var(--muted)}
@@ -334,21 +334,20 @@ def _chart(organisations):
         return head + '<p class="note">No target was audited.</p></section>'
     legend = ('<p class="legend">Targets of each organisation (itself and its users):<i class="in_sync"></i>in sync'
               '<i class="drifted"></i>drifted<i class="failed"></i>failed</p>')
-    name_w, bar_w, row_h = 260, 560, 26
+    name_w, bar_w, row_h = 260, 560, 26  # the counts after a bar take 190 more
     scale = float(bar_w) / max(org['targets'] for org in shown)
-    parts = ['<svg role="img" aria-label="Drift per organisation" width="%d" height="%d" '
-             'viewBox="0 0 %d %d">' % (name_w + bar_w + 190, row_h * len(shown), name_w + bar_w + 190, row_h * len(shown))]
+    size = (name_w + bar_w + 190, row_h * len(shown))
+    parts = ['<svg role="img" aria-label="Drift per organisation" width="%d" height="%d" viewBox="0 0 %d %d">' % (size + size)]
     for index, org in enumerate(shown):
         y = index * row_h
-        name = org_label(org)
-        name = name if len(name) <= 38 else name[:37] + '\u2026'
-        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (name_w - 8, y + 17, _e(name)))
+        name = _org_label(org)
+        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (name_w - 8, y + 17, _e(name if len(name) <= 38 else name[:37] + '\u2026')))
         x = float(name_w)
-        for status in ('failed', 'drifted', 'in_sync'):
+        for status in STATUSES:
             if org[status]:
                 width = org[status] * scale
                 parts.append('<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s: %d %s</title></rect>'
-                             % (status, x, y + 5, width, row_h - 10, _e(org_label(org)), org[status], status.replace('_', ' ')))
+                             % (status, x, y + 5, width, row_h - 10, _e(name), org[status], status.replace('_', ' ')))
                 x += width
         parts.append('<text x="%.1f" y="%d">%s</text>' % (x + 8, y + 17, _e('%d drifted, %d failed of %d' % (org['drifted'], org['failed'], org['targets']))))
     parts.append('</svg>')
@@ -362,7 +361,6 @@ def _table(rows, max_rows):
     if not rows:
         return head + '<p class="note">Every audited target is as declared.</p></section>'
     shown = rows[:max_rows]
-    rank = {status: index for index, status in enumerate(STATUSES)}
     body = []
     for target in shown:
         if target['status'] == 'failed':
@@ -373,7 +371,7 @@ def _table(rows, max_rows):
         org = target['org_id'] or ''
         body.append('<tr><td data-v="%d"><span class="tag %s">%s</span></td><td data-v="%s">%s %s</td><td data-v="%s"><code class="org">%s</code></td>'
                     '<td class="n" data-v="%d">%d</td><td>%s</td></tr>'
-                    % (rank[target['status']], target['status'], target['status'].replace('_', ' '), _e(label(target)),
+                    % (_RANK[target['status']], target['status'], target['status'].replace('_', ' '), _e(_label(target)),
                        target['kind'], _name_cell(target), _e(org), _e(org), len(target['changes']), len(target['changes']), detail))
     note = ('<p class="note">Most severe first: failed targets, then the most key changes; click a column to sort. '
             'Showing %s of %s; report.json holds all of them.</p>' % ('{:,}'.format(len(shown)), '{:,}'.format(len(rows))))
