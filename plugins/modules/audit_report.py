@@ -107,12 +107,12 @@ EXAMPLES = r'''
 RETURN = r'''
 status:
   description: V(in_sync), V(drifted), or V(failed) when a target or a whole task failed.
-  returned: success
+  returned: when the report was built, also when O(fail_on_drift) fails the task
   type: str
   sample: drifted
 totals:
   description: Targets and keys over both results.
-  returned: success
+  returned: when the report was built, also when O(fail_on_drift) fails the task
   type: dict
   contains:
     targets:
@@ -139,13 +139,13 @@ totals:
   sample: {targets: 9, in_sync: 2, drifted: 5, failed: 2, keys_added: 1, keys_updated: 3, keys_removed: 1}
 errors:
   description: Tasks that failed as a whole, V(orgs) or V(users), with their message.
-  returned: success
+  returned: when the report was built, also when O(fail_on_drift) fails the task
   type: list
   elements: dict
   sample: [{task: users, msg: "No user has the login name 'alise' in organisation 281474976710656001. Nothing was written."}]
 files:
   description: File name to the path it was written to (in check mode, would be written to).
-  returned: success
+  returned: when the report was built, also when O(fail_on_drift) fails the task
   type: dict
   sample: {report.json: /srv/audit/report.json, report.html: /srv/audit/report.html, report.junit.xml: /srv/audit/report.junit.xml}
 '''
