@@ -11,8 +11,9 @@ passed = @{ read -r name; read -r start; } < .build/section && printf -- '------
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
-.PHONY: test setup changelog-lint licences docs-lint build sanity sanity-2.21 sanity-2.19 units units-2.21 units-2.19 \
-        server-tests integration integration-2.21 integration-2.19 reliability examples benchmark demo server
+.PHONY: test setup changelog-lint licences docs-lint ansible-lint build sanity sanity-2.21 sanity-2.19 \
+        units units-2.21 units-2.19 server-tests integration integration-2.21 integration-2.19 reliability examples \
+        benchmark demo server
 
 # Add a check to `make test` by listing its target here.
 test: setup changelog-lint licences docs-lint build sanity units integration reliability examples server-tests
@@ -40,6 +41,13 @@ docs-lint: setup
 	$(call section,documentation lint)
 	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/antsibull-docs lint-collection-docs --plugin-docs \
 	    .build/collections/ansible_collections/community/zitadel
+	$(call passed)
+
+# ansible-lint --profile production (.ansible-lint) on the role, the demo and the integration targets, offline:
+# this collection resolves as community.zitadel through .build/collections, nothing is installed.
+ansible-lint: setup
+	$(call section,ansible-lint)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.build/collections" .venv/bin/ansible-lint --strict
 	$(call passed)
 
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,
