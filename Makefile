@@ -11,7 +11,7 @@ passed = @{ read -r name; read -r start; } < .build/section && printf -- '------
 # ansible-test units passes when it finds no test at all: refuse that instead.
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
-.PHONY: test setup changelog-lint licences docs-lint ansible-lint build sanity sanity-2.21 sanity-2.19 \
+.PHONY: test setup changelog-lint licences docs-lint ansible-lint build galaxy-importer sanity sanity-2.21 sanity-2.19 \
         units units-2.21 units-2.19 server-tests integration integration-2.21 integration-2.19 reliability examples \
         benchmark demo server
 
@@ -56,6 +56,17 @@ build: setup
 	$(call section,build)
 	.venv/bin/ansible-galaxy collection build --force --output-path .build/dist
 	.venv/bin/python -m pytest tests/packaging
+	$(call passed)
+
+# The artifact of `make build` as Galaxy imports it, offline (hack/galaxy-importer.cfg); any WARNING or ERROR fails.
+# It writes importer_result.json where it runs: in .build/importer.
+galaxy-importer: build
+	$(call section,galaxy-importer)
+	mkdir -p .build/importer
+	cd .build/importer && GALAXY_IMPORTER_CONFIG="$(CURDIR)/hack/galaxy-importer.cfg" PATH="$(CURDIR)/.venv-importer/bin:$$PATH" \
+	    "$(CURDIR)/.venv-importer/bin/python" -m galaxy_importer.main \
+	    "$(CURDIR)/.build/dist/community-zitadel-$$(sed -n 's/^version: *//p' "$(CURDIR)/galaxy.yml").tar.gz" | tee log
+	if grep -E '^(WARNING|ERROR)' .build/importer/log; then echo 'galaxy-importer: the warnings or errors above' >&2; exit 1; fi
 	$(call passed)
 
 sanity: sanity-2.21 sanity-2.19
