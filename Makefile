@@ -11,7 +11,7 @@ passed = @{ read -r name; read -r start; } < .build/sections/$@ && printf -- '--
 require-tests = @test -n "$$(find $(1) -name 'test_*.py' -print -quit)" || { echo "no test_*.py under $(1)" >&2; exit 1; }
 
 CORES := 2.21 2.20 2.19
-.PHONY: test checks setup changelog-lint licences docs-lint docsite build sanity units integration reliability examples \
+.PHONY: test checks setup changelog-lint licences docs-lint docsite ansible-lint build galaxy-importer sanity units integration reliability examples \
         server-tests benchmark demo server $(foreach c,$(CORES),sanity-$(c) units-$(c) integration-$(c))
 
 # Add a check to `make test` by listing its target under `checks`, longest first: the checks run two at a
@@ -20,8 +20,8 @@ test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target checks
 	@printf '\n========== make test: every check passed ==========\n'
 
-checks: integration-2.21 integration-2.20 integration-2.19 reliability sanity units docsite \
-        changelog-lint licences docs-lint build examples server-tests
+checks: integration-2.21 integration-2.20 integration-2.19 reliability sanity units docsite ansible-lint \
+        galaxy-importer changelog-lint licences docs-lint build examples server-tests
 
 setup:
 	$(call section,setup)
@@ -55,12 +55,30 @@ docsite: setup
 	.venv/bin/python -m pytest tests/docsite
 	$(call passed)
 
+# ansible-lint --profile production (.ansible-lint) on the role, the demo and the integration targets, offline:
+# this collection resolves as community.zitadel through .build/collections, nothing is installed.
+ansible-lint: setup
+	$(call section,ansible-lint)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.build/collections" .venv/bin/ansible-lint --strict
+	$(call passed)
+
 # The collection artifact, as published: checks galaxy.yml, and that build_ignore keeps credentials, keys,
 # logs and other local files of a working tree out of it (tests/packaging builds from a tree that holds them).
 build: setup
 	$(call section,build)
 	.venv/bin/ansible-galaxy collection build --force --output-path .build/dist
 	.venv/bin/python -m pytest tests/packaging
+	$(call passed)
+
+# The artifact of `make build` as Galaxy imports it, offline (hack/galaxy-importer.cfg); any WARNING or ERROR fails.
+# It writes importer_result.json where it runs: in .build/importer.
+galaxy-importer: build
+	$(call section,galaxy-importer)
+	mkdir -p .build/importer
+	cd .build/importer && GALAXY_IMPORTER_CONFIG="$(CURDIR)/hack/galaxy-importer.cfg" PATH="$(CURDIR)/.venv-importer/bin:$$PATH" \
+	    "$(CURDIR)/.venv-importer/bin/python" -m galaxy_importer.main \
+	    "$(CURDIR)/.build/dist/community-zitadel-$$(sed -n 's/^version: *//p' "$(CURDIR)/galaxy.yml").tar.gz" | tee log
+	if grep -E '^(WARNING|ERROR)' .build/importer/log; then echo 'galaxy-importer: the warnings or errors above' >&2; exit 1; fi
 	$(call passed)
 
 sanity: $(foreach c,$(CORES),sanity-$(c))

@@ -3,6 +3,7 @@
 #   .venv       Python 3.12 + ansible-core 2.21 (main environment)
 #   .venv-2.20  Python 3.13 + ansible-core 2.20
 #   .venv-2.19  Python 3.11 + ansible-core 2.19
+#   .venv-importer  Python 3.12 + galaxy-importer, whose caps on shared libraries would hold .venv back
 #   .build/bin  python3.X for each module Python found, and shellcheck: hack/ansible-test.sh
 #               puts it first on PATH so ansible-test sees exactly these
 #   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
@@ -25,11 +26,11 @@ find_python() {
     return 1
 }
 
-# make_venv <dir> <python version> <requirements file>; skipped when the stamp is current.
+# make_venv <dir> <python version> <requirements file> [<constraints file>]; skipped when the stamp is current.
 make_venv() {
-    local dir=$1 version=$2 reqs=$3 python stamp
+    local dir=$1 version=$2 reqs=$3 constraints=${4:-hack/constraints.txt} python stamp
     python=$(find_python "$version") || { echo "setup: Python $version not found" >&2; exit 1; }
-    stamp=$(cat "$reqs" requirements.txt hack/constraints.txt | sha256sum | cut -d' ' -f1)
+    stamp=$(cat "$reqs" requirements.txt "$constraints" | sha256sum | cut -d' ' -f1)
     stamp="$python $stamp"
     if [ "$(cat "$dir/.setup-stamp" 2>/dev/null)" = "$stamp" ]; then
         return 0
@@ -37,7 +38,7 @@ make_venv() {
     echo "setup: $dir ($python, $reqs)"
     rm -rf "$dir"
     "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet -r "$reqs" -c hack/constraints.txt
+    "$dir/bin/python" -m pip install --quiet -r "$reqs" -c "$constraints"
     echo "$stamp" > "$dir/.setup-stamp"
 }
 
@@ -53,6 +54,7 @@ fi
 make_venv .venv 3.12 hack/requirements-2.21.txt
 make_venv .venv-2.20 3.13 hack/requirements-2.20.txt
 make_venv .venv-2.19 3.11 hack/requirements-2.19.txt
+make_venv .venv-importer 3.12 hack/requirements-importer.txt hack/constraints-importer.txt
 
 mkdir -p .build/bin
 for v in $module_pythons; do
