@@ -9,10 +9,11 @@ import json
 import os
 import re
 import subprocess
+from pathlib import PurePosixPath
 
 import yaml
 
-from conftest import ROOT, copy_tracked_files, tool
+from conftest import ROOT, copy_tracked_files, tool, tracked_files
 
 VERSION = yaml.safe_load((ROOT / 'galaxy.yml').read_text())['version']
 
@@ -59,3 +60,22 @@ def test_a_release_writes_the_changelog(tmp_path):
             assert '- community.zitadel.%s - ' % name in new[section]
     assert not list((tree / 'changelogs/fragments').glob('*.yml'))  # keep_fragments: false
     subprocess.run([tool('antsibull-changelog'), 'lint-changelog-yaml', 'changelogs/changelog.yaml'], cwd=tree, check=True)
+
+
+def test_the_readme_links_work_on_galaxy():
+    """Galaxy shows README.md away from the repository: every link is absolute, and each into the repository names a
+    file or folder it holds."""
+    text = (ROOT / 'README.md').read_text()
+    links = re.findall(r'\]\(([^)\s]+)\)', text)
+    assert links
+    assert [link for link in links if not link.startswith('https://')] == []
+    repository = yaml.safe_load((ROOT / 'galaxy.yml').read_text())['repository']
+    tracked = set(tracked_files())
+    folders = {str(PurePosixPath(name).parent) for name in tracked} | {
+        str(parent) for name in tracked for parent in PurePosixPath(name).parents}
+    for link in links:
+        match = re.match(re.escape(repository) + r'/(blob|tree)/main/(.+)$', link)
+        if match:
+            kind, path = match.groups()
+            released = kind == 'blob' and path == 'CHANGELOG.rst'  # written by the release step, before the artifact is built
+            assert path in (tracked if kind == 'blob' else folders) or released, link
