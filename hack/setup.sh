@@ -38,7 +38,8 @@ make_venv() {
     echo "setup: $dir ($python, $reqs)"
     rm -rf "$dir"
     "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet -r "$reqs" -c "$constraints"
+    # -qq: errors only; a pip configuration with an unreachable extra index would warn once per package.
+    "$dir/bin/python" -m pip install -qq -r "$reqs" -c "$constraints"
     echo "$stamp" > "$dir/.setup-stamp"
 }
 
