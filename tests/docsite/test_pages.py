@@ -31,6 +31,9 @@ SCREENSHOTS = ROOT / '.build' / 'docsite' / 'screenshots'
 COLLECTION = 'collections/community/zitadel'
 LOCAL_SCHEMES = ('file', 'data')
 REPOSITORY_FILES = '%s/blob/main/' % yaml.safe_load((ROOT / 'galaxy.yml').read_text())['repository']
+GUIDE_SOURCES = ROOT / 'docs' / 'docsite' / 'rst'
+# Pictures that a guide must show, besides any other its source names.
+PICTURES = {'audit': 'audit-report.png'}
 # The link icon the theme shows after a heading or an environment variable.
 HEADERLINK = re.compile('[\uf0c1\N{PILCROW SIGN}]$')
 
@@ -177,7 +180,7 @@ def rst_headings(source):
 
 @pytest.mark.parametrize('guide', GUIDES)
 def test_guide_page_shows_every_section(open_page, guide):
-    source = (ROOT / 'docs' / 'docsite' / 'rst' / ('%s.rst' % guide)).read_text()
+    source = (GUIDE_SOURCES / ('%s.rst' % guide)).read_text()
     headings = rst_headings(source)
     page = open_page('%s/docsite/%s.html' % (COLLECTION, guide), 'guide-%s' % guide)
     shown = page.texts('div[role=main] :is(h1, h2, h3, h4)')
@@ -186,6 +189,13 @@ def test_guide_page_shows_every_section(open_page, guide):
     assert len(page.texts('div[role=main] div.highlight pre')) == source.count('.. code-block::')
     for block in page.texts('div[role=main] div.highlight-yaml pre'):  # as a reader would copy it
         yaml.safe_load(block)
+    # Every picture the source names is shown: the browser decoded its file (a natural width of 0 means it did not).
+    pictures = re.findall(r'^\.\. (?:image|figure):: (\S+)$', source, re.M)
+    if guide in PICTURES:
+        assert PICTURES[guide] in pictures
+    shown = page.page.eval_on_selector_all('div[role=main] img', """images => images.map(image =>
+        [image.src.split('/').pop(), image.naturalWidth > 0 && image.checkVisibility()])""")
+    assert shown == [[name, True] for name in pictures]
     # Links to files of this repository, such as docs/reliability.md, lead to files that exist.
     hrefs = page.page.eval_on_selector_all('div[role=main] a[href]', 'links => links.map(link => link.href)')
     assert not [href for href in hrefs if href.startswith(REPOSITORY_FILES) and not (ROOT / href[len(REPOSITORY_FILES):]).is_file()]
