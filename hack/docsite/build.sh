@@ -47,5 +47,9 @@ EOF
 chmod og-w "$out/rst"
 quiet "${offline[@]}" antsibull-docs --config-file "$out/antsibull-docs.cfg" collection --cleanup everything --fail-on-error \
     --use-current --dest-dir "$out/rst" community.zitadel
+# antsibull-docs copies only the .rst files of docs/docsite/rst; the pictures they show go beside them, where
+# Sphinx looks for them (and GitHub, which shows docs/docsite/rst as it is).
+guides=$PWD/$out/rst/collections/community/zitadel/docsite
+(cd docs/docsite/rst && find . -type f ! -name '*.rst' -exec cp --parents -t "$guides" {} +)
 "${offline[@]}" sphinx-build -b html -c "$out" -d "$out/doctrees" -W --keep-going -q "$out/rst" "$out/html"
 echo "docsite: $out/html/index.html"

@@ -243,15 +243,15 @@ section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1
 svg{max-width:100%;height:auto}
 svg text{font-size:12px;fill:var(--ink)}
 svg rect{fill:var(--c)}
-.legend{color:var(--muted);margin:0 0 8px}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 12px;background:var(--c)}
+.lead{color:var(--muted);margin:0 0 8px}
+.lead i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 12px;background:var(--c)}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
 th{white-space:nowrap;border-bottom:2px solid var(--line)}
 th button{font:inherit;font-weight:600;color:inherit;background:none;border:0;padding:0;cursor:pointer}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
-td.n{text-align:right;white-space:nowrap}
+.n{text-align:right;white-space:nowrap}
 .tag{display:inline-block;min-width:64px;text-align:center;padding:0 6px;border-radius:4px;color:#fff;font-size:11px;font-weight:600;text-transform:uppercase}
 .tag.added{--c:#2b6cb0}.tag.updated{--c:var(--drift)}.tag.removed{--c:#6b46c1}
 ul{list-style:none;margin:0;padding:0}
@@ -312,7 +312,7 @@ def to_html(report, max_rows=MAX_ROWS):
         '<title>ZITADEL metadata audit: %s</title>' % _e(_TITLES[report['status']].lower()),
         '<style>%s</style></head><body><main>' % _STYLE,
         '<header><h1>ZITADEL metadata audit <span class="badge %s">%s</span></h1>' % (report['status'], _TITLES[report['status']]),
-        '<p class="meta">Generated %s &middot; %s</p></header>' % (_e(report['generated_at']), _e(summary(report))),
+        '<p class="meta">Generated %s</p></header>' % _e(report['generated_at']),
         '<div class="cards">%s</div>' % ''.join('<div class="card %s"><b>%s</b><span>%s</span></div>' % (cls, '{:,}'.format(n), text)
                                                 for cls, n, text in cards),
     ]
@@ -332,8 +332,8 @@ def _chart(organisations):
     head = '<section><h2>Drift per organisation</h2>'
     if not shown:
         return head + '<p class="note">No target was audited.</p></section>'
-    legend = ('<p class="legend">Targets of each organisation (itself and its users):<i class="in_sync"></i>in sync'
-              '<i class="drifted"></i>drifted<i class="failed"></i>failed</p>')
+    legend = '<p class="lead">Targets of each organisation (itself and its users):%s</p>' % ''.join(
+        '<i class="%s"></i>%s' % (status, status.replace('_', ' ')) for status in STATUSES)  # in the order of the bars
     name_w, bar_w, row_h = 260, 560, 26  # the counts after a bar take 190 more
     scale = float(bar_w) / max(org['targets'] for org in shown)
     size = (name_w + bar_w + 190, row_h * len(shown))
@@ -373,11 +373,12 @@ def _table(rows, max_rows):
                     '<td class="n" data-v="%d">%d</td><td>%s</td></tr>'
                     % (_RANK[target['status']], target['status'], target['status'].replace('_', ' '), _e(_label(target)),
                        target['kind'], _name_cell(target), _e(org), _e(org), len(target['changes']), len(target['changes']), detail))
-    note = ('<p class="note">Most severe first: failed targets, then the most key changes; click a column to sort. '
-            'Showing %s of %s; report.json holds all of them.</p>' % ('{:,}'.format(len(shown)), '{:,}'.format(len(rows))))
-    return (head + '<table><thead><tr><th><button type="button">Status</button></th><th><button type="button">Target</button></th>'
-            '<th><button type="button">Organisation</button></th><th><button type="button">Changes</button></th><th>Keys: current &rarr; declared</th>'
-            '</tr></thead><tbody>%s</tbody></table>%s</section>' % ('\n'.join(body), note))
+    # Above the table, so that a reader of a long page knows at once whether it shows every target.
+    note = ('<p class="lead">Showing %s of %s; report.json holds all of them. Most severe first: failed targets, then the most '
+            'key changes; click a column to sort.</p>' % ('{:,}'.format(len(shown)), '{:,}'.format(len(rows))))
+    return (head + note + '<table><thead><tr><th><button type="button">Status</button></th><th><button type="button">Target</button></th>'
+            '<th><button type="button">Organisation</button></th><th class="n"><button type="button">Changes</button></th>'
+            '<th>Keys: current &rarr; declared</th></tr></thead><tbody>%s</tbody></table></section>' % '\n'.join(body))
 
 
 def _name_cell(target):

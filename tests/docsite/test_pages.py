@@ -3,14 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The docs site that hack/docsite/build.sh built, as a reader sees it in headless Chromium: the start page, the
 collection index, every module, lookup and role and every guide, each saved as a full-page screenshot under
-.build/docsite/screenshots/.
+.build/docsite/screenshots/ (tests/chromium.py drives the browser).
 
 The pages to open are found from plugins/, roles/ and docs/docsite/extra-docs.yml, and what each must show from
-ansible-doc, so a new plugin, option or guide cannot be left out. Playwright drives Debian's /usr/bin/chromium (it
-never downloads a browser of its own): it waits until a page is rendered, reads the rendered DOM, takes full-page
-screenshots and reports every request a page makes. chromium's own --dump-dom and --screenshot cannot report
-requests nor capture a whole page, and its DevTools protocol from the standard library would need a WebSocket
-client of our own.
+ansible-doc, so a new plugin, option or guide cannot be left out.
 """
 
 from __future__ import annotations
@@ -19,27 +15,25 @@ import json
 import os
 import re
 import subprocess
-import tempfile
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / 'tests'))
+import chromium  # noqa: E402  pylint: disable=wrong-import-position
+
 SITE = ROOT / '.build' / 'docsite' / 'html'
 SCREENSHOTS = ROOT / '.build' / 'docsite' / 'screenshots'
 COLLECTION = 'collections/community/zitadel'
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync', '--no-first-run']
 LOCAL_SCHEMES = ('file', 'data')
 REPOSITORY_FILES = '%s/blob/main/' % yaml.safe_load((ROOT / 'galaxy.yml').read_text())['repository']
-# The text of the matching elements that are rendered and visible, in one call to the browser.
-VISIBLE_TEXTS = """elements => elements
-    .filter(element => element.checkVisibility({visibilityProperty: true}) && element.getClientRects().length)
-    .map(element => element.innerText)"""
+GUIDE_SOURCES = ROOT / 'docs' / 'docsite' / 'rst'
+# Pictures that a guide must show, besides any other its source names.
+PICTURES = {'audit': 'audit-report.png'}
 # The link icon the theme shows after a heading or an environment variable.
 HEADERLINK = re.compile('[\uf0c1\N{PILCROW SIGN}]$')
 
@@ -63,30 +57,19 @@ def docs():
 
 @pytest.fixture(scope='session')
 def browser():
-    """A headless Chromium with a fresh profile for this run."""
     assert (SITE / 'index.html').is_file(), 'no docs site in %s: run make docsite' % SITE
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport={'width': 1280, 'height': 900})
+    with chromium.launch() as context:
         yield context
-        context.close()
 
 
-class Page:
-    """One page opened in the browser; the requests it made are checked when it is closed."""
+class Page(chromium.Page):
+    """A page of the site; the requests it made and its links are checked when it is closed."""
 
     def __init__(self, browser, path, screenshot):
-        self.path = path
-        self.requests = []
-        self.page = browser.new_page()
-        self.page.on('request', lambda request: self.requests.append(request.url))
-        self.page.goto((SITE / path).as_uri(), wait_until='load')
-        self.page.screenshot(path=str(SCREENSHOTS / ('%s.png' % screenshot)), full_page=True)
+        super().__init__(browser, SITE / path, SCREENSHOTS / ('%s.png' % screenshot))
 
     def texts(self, selector):
-        """The rendered text of every visible element that matches."""
-        return [HEADERLINK.sub('', text).strip() for text in self.page.eval_on_selector_all(selector, VISIBLE_TEXTS)]
+        return [HEADERLINK.sub('', text).strip() for text in super().texts(selector)]
 
     def heading(self):
         return self.texts('h1')[0]
@@ -102,7 +85,7 @@ class Page:
         assert not remote, '%s loaded from the network: %s' % (self.path, remote)
         missing = sorted(str(target) for target in self.links() if not target.is_file())
         assert not missing, '%s links to pages that were not built: %s' % (self.path, missing)
-        self.page.close()
+        self.close()
 
 
 @pytest.fixture
@@ -197,7 +180,7 @@ def rst_headings(source):
 
 @pytest.mark.parametrize('guide', GUIDES)
 def test_guide_page_shows_every_section(open_page, guide):
-    source = (ROOT / 'docs' / 'docsite' / 'rst' / ('%s.rst' % guide)).read_text()
+    source = (GUIDE_SOURCES / ('%s.rst' % guide)).read_text()
     headings = rst_headings(source)
     page = open_page('%s/docsite/%s.html' % (COLLECTION, guide), 'guide-%s' % guide)
     shown = page.texts('div[role=main] :is(h1, h2, h3, h4)')
@@ -206,6 +189,13 @@ def test_guide_page_shows_every_section(open_page, guide):
     assert len(page.texts('div[role=main] div.highlight pre')) == source.count('.. code-block::')
     for block in page.texts('div[role=main] div.highlight-yaml pre'):  # as a reader would copy it
         yaml.safe_load(block)
+    # Every picture the source names is shown: the browser decoded its file (a natural width of 0 means it did not).
+    pictures = re.findall(r'^\.\. (?:image|figure):: (\S+)$', source, re.M)
+    if guide in PICTURES:
+        assert PICTURES[guide] in pictures
+    shown = page.page.eval_on_selector_all('div[role=main] img', """images => images.map(image =>
+        [image.src.split('/').pop(), image.naturalWidth > 0 && image.checkVisibility()])""")
+    assert shown == [[name, True] for name in pictures]
     # Links to files of this repository, such as docs/reliability.md, lead to files that exist.
     hrefs = page.page.eval_on_selector_all('div[role=main] a[href]', 'links => links.map(link => link.href)')
     assert not [href for href in hrefs if href.startswith(REPOSITORY_FILES) and not (ROOT / href[len(REPOSITORY_FILES):]).is_file()]

@@ -225,7 +225,7 @@ def test_the_table_is_ordered_by_severity_and_capped():
         return re.findall(r'<tr><td data-v="\d"><span class="tag \w+">\w+</span></td><td data-v="([^"]+)">', page)
     assert rows(to_html(report)) == ['u-fail', 'u-three', 'u-two', 'u-one']
     page = to_html(report, max_rows=2)
-    assert rows(page) == ['u-fail', 'u-three'] and 'Showing 2 of 4; report.json holds all of them.' in page
+    assert rows(page) == ['u-fail', 'u-three'] and page.index('Showing 2 of 4; report.json holds all of them.') < page.index('<table>')
     assert rows(to_html(report, max_rows=0)) == []
 
 
@@ -236,6 +236,8 @@ def test_the_chart_draws_the_most_drifted_organisations():
     bars = re.findall(r'<text x="\d+" y="\d+" text-anchor="end">(org\d+)</text>', page)
     assert bars[:12] == ['org%02d' % n for n in range(1, 25, 2)] and len(bars) == _audit.CHART_ORGS
     assert '5 more organisations are in report.json.' in page
+    # the legend names the statuses in the order of the bars' segments, most severe first
+    assert re.findall(r'<i class="(\w+)"></i>', page) == list(_audit.STATUSES)
     assert len(report['organisations']) == 25
 
 
