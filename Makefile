@@ -122,10 +122,12 @@ server-tests: setup
 
 integration: $(foreach c,$(CORES),integration-$(c))
 
-# Every target under tests/integration/targets, against the local ZITADEL-compatible server.
+# Every target under tests/integration/targets, against the local ZITADEL-compatible server. api_versions sweeps the
+# protocols of module_utils over every ZITADEL release the server emulates, which ansible-core takes no part in: it
+# runs on the newest core only, and the older cores run every other target.
 $(foreach c,$(CORES),integration-$(c)): integration-%: setup
 	$(call section,integration: ansible-core $*)
-	hack/integration.sh $*
+	hack/integration.sh $* $(if $(filter-out $(firstword $(CORES)),$*),--exclude api_versions)
 	$(call passed)
 
 # Faults, misuse, secrets and TLS, run through ansible-playbook against the local server;
