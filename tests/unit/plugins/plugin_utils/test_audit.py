@@ -15,42 +15,26 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.community.zitadel.plugins.module_utils._client import ZitadelClient
 from ansible_collections.community.zitadel.plugins.modules import org_metadata_bulk, user_metadata_bulk
 from ansible_collections.community.zitadel.plugins.plugin_utils import _audit
 from ansible_collections.community.zitadel.plugins.plugin_utils._audit import AuditInputError, build, to_html, to_json, to_junit
-from ansible_collections.community.zitadel.tests.unit.plugins.modules.conftest import (
-    MISSING,
-    OTHER_ORG,
-    OWN_ORG,
-    USER,
-    USER2,
-    USER3,
-    FakeZitadel,
-)
+from ansible_collections.community.zitadel.tests.unit.plugins.modules.conftest import MISSING, OTHER_ORG, OWN_ORG, USER, USER2, USER3
 
 SCHEMA = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'docs', 'audit-report.schema.json')
 NOW = '2026-01-31T02:00:00Z'
-TOKEN = 'pat-secret-123'
+TOKEN = 'pat-secret-123'  # the token run_module gives
 CURRENT_SECRET = 'current-secret-4d1e'
 DECLARED_SECRET = 'declared-secret-9b7c'
 
 
 @pytest.fixture
-def check_run(monkeypatch, capsys):
+def check_run(zitadel, run_module):
     """check_run(module, args): the module's result in check and diff mode against FakeZitadel, as the audit role registers
     it (failed_when: false); check_run.zitadel is the fake."""
-    zitadel = FakeZitadel()
-    monkeypatch.setattr(ZitadelClient, 'request', lambda client, *args, **kwargs: zitadel.request(*args, **kwargs))
 
     def run(module, args):
-        params = dict({'api_url': 'https://zitadel.example.com', 'token': TOKEN, 'api_version': 'v1',
-                       '_ansible_check_mode': True, '_ansible_diff': True}, **args)
-        with patch_module_args(params), pytest.raises(SystemExit):
-            module.main()
-        result = json.loads(capsys.readouterr().out)
+        result = run_module(module, dict({'_ansible_check_mode': True, '_ansible_diff': True}, **args))
         result['failed'] = False
         return result
     run.zitadel = zitadel
